@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Forgiving parsers for the messy values eflo-controller answers with.
+
+The service (and its documentation) sends timestamps in at least five shapes and ``NodeIds`` as a list, a
+JSON-array string or a Python-list repr (``"['mock-sn-200101']"``). The parsers here accept all of them and
+**never raise**, whatever they are given: a value that cannot be understood is kept (timestamps) or dropped
+(node ids) instead of failing a playbook that only wanted to wait for a task.
+
+Pure and stdlib only: nothing here imports Ansible, httpx or pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, List, Optional
+
+__all__ = [
+    "EPOCH_MS_THRESHOLD",
+    "format_timestamp",
+    "parse_datetime",
+    "parse_node_ids",
+    "parse_timestamp",
+    "to_text",
+]
+
+#: Epoch values at or above this are milliseconds (10**11 seconds is the year 5138).
+EPOCH_MS_THRESHOLD = 10**11
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Longer digit strings are not epochs (and int() of > 4300 digits raises in Python 3.11).
+_MAX_EPOCH_CHARS = 40
+_MAX_NODE_ID_DEPTH = 6
+
+_EPOCH_RE = re.compile(r"[0-9]{1,%d}(?:\.[0-9]{1,%d})?" % (_MAX_EPOCH_CHARS, _MAX_EPOCH_CHARS), re.ASCII)
+_ISO_RE = re.compile(
+    r"""
+    (?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})
+    [Tt\ ]
+    (?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{1,2})
+    (?::(?P<second>[0-9]{1,2})(?:[.,](?P<fraction>[0-9]{1,30}))?)?
+    \ ?
+    (?P<zone>[Zz]|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)?
+    """,
+    re.ASCII | re.VERBOSE,
+)
+# One item of a Python-list repr or of a bracketed list that is not valid JSON: a quoted string (with an
+# optional u/b/r prefix) or a bare token.
+_REPR_ITEM_RE = re.compile(r"""[uUbBrR]?'([^']*)'|[uUbBrR]?"([^"]*)"|([^\s,;'"\[\]()]+)""")
+_SEPARATOR_RE = re.compile(r"[\s,;]+")
+_NULL_WORDS = frozenset({"None", "null", "NULL", "nil"})
+_NODE_ID_KEYS = ("NodeId", "nodeId", "node_id", "NodeIds", "nodeIds", "node_ids", "Id", "id")
+
+
+# --------------------------------------------------------------------------------------------- scalars
+
+
+def to_text(value: Any) -> Optional[str]:
+    """``value`` as text, for string fields that arrived with another JSON type; never raises.
+
+    ``None`` stays ``None``; booleans become ``"true"``/``"false"`` (their JSON spelling); numbers their decimal
+    text; lists and objects their compact JSON. Strings are returned unchanged (not even stripped).
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    try:
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, (dict, list, tuple)):
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return str(value)
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        # int too large to print, a circular structure, something whose __str__ fails
+        return None
+
+
+# ------------------------------------------------------------------------------------------ timestamps
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC: ``YYYY-MM-DDTHH:MM:SS.fffZ`` when there are milliseconds, else ``YYYY-MM-DDTHH:MM:SSZ``.
+
+    A naive ``moment`` is taken as UTC. Sub-millisecond digits are truncated, so equal instants (to the
+    millisecond) always give equal text.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    else:
+        moment = moment.astimezone(timezone.utc)
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
+    millis = moment.microsecond // 1000
+    if millis:
+        return "%s.%03dZ" % (text, millis)
+    return text + "Z"
+
+
+def _from_epoch(number: float) -> Optional[datetime]:
+    """An epoch in seconds, or in milliseconds when ``number >= EPOCH_MS_THRESHOLD``."""
+    if not math.isfinite(number):
+        return None
+    if abs(number) >= EPOCH_MS_THRESHOLD:
+        delta = timedelta(milliseconds=number)
+    else:
+        delta = timedelta(seconds=number)
+    return _EPOCH + delta
+
+
+def _from_epoch_text(text: str) -> Optional[datetime]:
+    """A digits-only string (optionally with a fraction) as an epoch; exact for integers."""
+    if "." in text:
+        return _from_epoch(float(text))
+    number = int(text)
+    if number >= EPOCH_MS_THRESHOLD:
+        return _EPOCH + timedelta(milliseconds=number)
+    return _EPOCH + timedelta(seconds=number)
+
+
+def _zone(zone: Optional[str]) -> timezone:
+    if not zone or zone in ("Z", "z", "UTC", "GMT"):
+        return timezone.utc
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    hours = int(digits[:2])
+    minutes = int(digits[2:4]) if len(digits) > 2 else 0
+    if minutes >= 60:
+        raise ValueError("offset minutes out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _from_iso_text(text: str) -> Optional[datetime]:
+    match = _ISO_RE.fullmatch(text)
+    if match is None:
+        return None
+    fraction = match.group("fraction") or ""
+    microsecond = int((fraction + "000000")[:6]) if fraction else 0
+    moment = datetime(
+        int(match.group("year")),
+        int(match.group("month")),
+        int(match.group("day")),
+        int(match.group("hour")),
+        int(match.group("minute")),
+        int(match.group("second") or 0),
+        microsecond,
+        tzinfo=_zone(match.group("zone")),
+    )
+    return moment.astimezone(timezone.utc)
+
+
+def parse_datetime(value: Any) -> Optional[datetime]:
+    """A timezone-aware UTC ``datetime`` for any timestamp shape eflo-controller uses, else ``None``.
+
+    Accepts ISO 8601 with one- or two-digit date/time parts (``2022-11-30T2:00:00.852Z``), optional
+    fractions and offsets (``Z``, ``+08:00``, ``+0800``, ``+08``; none means UTC), a space instead of ``T``,
+    epoch seconds and epoch milliseconds (``>= 10**11``) as numbers or digit strings, and ``datetime`` objects
+    (naive ones are UTC). Never raises: anything else, out-of-range dates included, gives ``None``.
+    Use it for elapsed-time computations; use :func:`parse_timestamp` for display.
+    """
+    try:
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return value.replace(tzinfo=timezone.utc)
+            return value.astimezone(timezone.utc)
+        if isinstance(value, (int, float)):
+            return _from_epoch(value)
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if not text:
+            return None
+        if _EPOCH_RE.fullmatch(text):
+            return _from_epoch_text(text)
+        return _from_iso_text(text)
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        # day 31 of February, hour 25, an epoch beyond the year 9999, an offset of 24 hours or more ...
+        return None
+
+
+def parse_timestamp(value: Any) -> Optional[str]:
+    """``value`` as ISO 8601 UTC text (see :func:`format_timestamp`); never raises.
+
+    ``None``, ``""`` and blank strings give ``None``. A string that is not a timestamp is returned stripped,
+    unchanged otherwise, so nothing the service said is lost. A number that is not a usable epoch gives its
+    decimal text; other types (booleans, lists, objects) give ``None``.
+    """
+    moment = parse_datetime(value)
+    if moment is not None:
+        try:
+            return format_timestamp(moment)
+        except (ValueError, OverflowError):  # pragma: no cover - parse_datetime only returns valid datetimes
+            return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return to_text(value)
+    return None
+
+
+# ------------------------------------------------------------------------------------------- node ids
+
+
+def _node_id_from_scalar(value: Any) -> Optional[str]:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return to_text(value)
+    return None
+
+
+def _parse_bracketed(text: str, depth: int) -> List[str]:
+    """``[...]``: a JSON array, else a Python-list repr (or anything list-like) read item by item."""
+    decoded: Any = None
+    if depth < _MAX_NODE_ID_DEPTH:
+        try:
+            decoded = json.loads(text)
+        except (ValueError, RecursionError):
+            decoded = None
+    if isinstance(decoded, list):
+        return _node_ids_from_list(decoded, depth + 1)
+    ids: List[str] = []
+    for match in _REPR_ITEM_RE.finditer(text):
+        item = match.group(1)
+        if item is None:
+            item = match.group(2)
+        if item is None:
+            item = match.group(3)
+        item = item.strip()
+        if item and item not in _NULL_WORDS:
+            ids.append(item)
+    return ids
+
+
+def _node_ids_from_text(text: str, depth: int, split: bool) -> List[str]:
+    text = text.strip()
+    if not text:
+        return []
+    if text[0] in "[(":
+        return _parse_bracketed(text, depth)
+    if text[0] == '"' and depth < _MAX_NODE_ID_DEPTH:
+        try:
+            decoded = json.loads(text)
+        except (ValueError, RecursionError):
+            decoded = None
+        if isinstance(decoded, str):
+            return _node_ids_from_text(decoded, depth + 1, split)
+    if not split:
+        return [] if text in _NULL_WORDS else [text]
+    return [item for item in _SEPARATOR_RE.split(text) if item and item not in _NULL_WORDS]
+
+
+def _node_ids_from_list(items: Any, depth: int) -> List[str]:
+    ids: List[str] = []
+    for item in items:
+        if isinstance(item, str):
+            # a list is authoritative about separators: only unwrap items that are themselves lists
+            ids.extend(_node_ids_from_text(item, depth, split=False))
+        else:
+            ids.extend(_node_ids_from_value(item, depth + 1))
+    return ids
+
+
+def _node_ids_from_value(value: Any, depth: int) -> List[str]:
+    if depth > _MAX_NODE_ID_DEPTH or value is None:
+        return []
+    if isinstance(value, str):
+        return _node_ids_from_text(value, depth, split=True)
+    if isinstance(value, (list, tuple)):
+        return _node_ids_from_list(value, depth)
+    if isinstance(value, dict):
+        for key in _NODE_ID_KEYS:
+            if key in value:
+                return _node_ids_from_value(value[key], depth + 1)
+        if len(value) == 1:
+            return _node_ids_from_value(next(iter(value.values())), depth + 1)
+        return []
+    single = _node_id_from_scalar(value)
+    return [single] if single else []
+
+
+def parse_node_ids(value: Any) -> List[str]:
+    """Node ids from any shape ``NodeIds`` arrives in; never raises.
+
+    Accepts a list (items that are list reprs themselves, as in the seed documentation's
+    ``["['mock-sn-200101']"]``, are unwrapped), a JSON-array string, a Python-list repr string (read with a
+    regular expression, never evaluated), a comma/space/semicolon separated string, a bare id, numbers, an
+    object wrapping the list (``{"NodeId": [...]}``) and ``None``. Blank items are dropped; order is kept.
+    """
+    try:
+        return _node_ids_from_value(value, 0)
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        return []
