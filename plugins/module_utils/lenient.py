@@ -8,6 +8,10 @@ JSON-array string or a Python-list repr (``"['mock-sn-200101']"``). The parsers 
 **never raise**, whatever they are given: a value that cannot be understood is kept (timestamps) or dropped
 (node ids) instead of failing a playbook that only wanted to wait for a task.
 
+It also holds the other pure helpers the models and the wait engine share: coercion of wrongly typed
+scalars (:func:`to_text`, :func:`to_int`, :func:`to_bool`), task state classification
+(:func:`classify_state`) and CamelCase -> snake_case key conversion (:func:`snake_case_keys`).
+
 Pure and stdlib only: nothing here imports Ansible, httpx or pydantic.
 """
 
@@ -17,14 +21,26 @@ import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, List, Optional
+from typing import Any, Iterable, List, Optional
 
 __all__ = [
     "EPOCH_MS_THRESHOLD",
+    "STATE_FAILURE",
+    "STATE_PENDING",
+    "STATE_SUCCESS",
+    "camel_to_snake",
+    "classify_state",
     "format_timestamp",
+    "is_failure_state",
+    "is_success_state",
+    "is_terminal_state",
+    "normalize_state",
     "parse_datetime",
     "parse_node_ids",
     "parse_timestamp",
+    "snake_case_keys",
+    "to_bool",
+    "to_int",
     "to_text",
 ]
 
@@ -36,6 +52,7 @@ _MAX_EPOCH_CHARS = 40
 _MAX_NODE_ID_DEPTH = 6
 
 _EPOCH_RE = re.compile(r"[0-9]{1,%d}(?:\.[0-9]{1,%d})?" % (_MAX_EPOCH_CHARS, _MAX_EPOCH_CHARS), re.ASCII)
+_CANONICAL_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000)[0-9]{3})?Z", re.ASCII)
 _ISO_RE = re.compile(
     r"""
     (?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})
@@ -51,6 +68,14 @@ _ISO_RE = re.compile(
 # optional u/b/r prefix) or a bare token.
 _REPR_ITEM_RE = re.compile(r"""[uUbBrR]?'([^']*)'|[uUbBrR]?"([^"]*)"|([^\s,;'"\[\]()]+)""")
 _SEPARATOR_RE = re.compile(r"[\s,;]+")
+_INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+_NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+# Product words that keep their capitals together in snake_case (``VSwitchId`` -> ``vswitch_id``).
+_SNAKE_WORDS = (("VSwitch", "Vswitch"),)
+_WORD_START_RE = re.compile(r"(?<=[A-Za-z0-9])(?=[A-Z][a-z])")
+_LOWER_UPPER_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NULL_WORDS = frozenset({"None", "null", "NULL", "nil"})
 _NODE_ID_KEYS = ("NodeId", "nodeId", "node_id", "NodeIds", "nodeIds", "node_ids", "Id", "id")
 
@@ -143,18 +168,12 @@ def _from_iso_text(text: str) -> Optional[datetime]:
     match = _ISO_RE.fullmatch(text)
     if match is None:
         return None
-    fraction = match.group("fraction") or ""
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
     microsecond = int((fraction + "000000")[:6]) if fraction else 0
-    moment = datetime(
-        int(match.group("year")),
-        int(match.group("month")),
-        int(match.group("day")),
-        int(match.group("hour")),
-        int(match.group("minute")),
-        int(match.group("second") or 0),
-        microsecond,
-        tzinfo=_zone(match.group("zone")),
-    )
+    tzinfo = _zone(zone)
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), microsecond, tzinfo=tzinfo)
+    if tzinfo is timezone.utc:
+        return moment
     return moment.astimezone(timezone.utc)
 
 
@@ -196,6 +215,10 @@ def parse_timestamp(value: Any) -> Optional[str]:
     unchanged otherwise, so nothing the service said is lost. A number that is not a usable epoch gives its
     decimal text; other types (booleans, lists, objects) give ``None``.
     """
+    if isinstance(value, str) and _CANONICAL_RE.fullmatch(value):
+        # already in the output form (the common case): parsing and formatting would give it back unchanged,
+        # and an impossible date (February 30) would be kept as the raw string anyway
+        return value
     moment = parse_datetime(value)
     if moment is not None:
         try:
@@ -302,3 +325,136 @@ def parse_node_ids(value: Any) -> List[str]:
         return _node_ids_from_value(value, 0)
     except (ValueError, TypeError, RecursionError, OverflowError):
         return []
+
+
+# ------------------------------------------------------------------------------------- integers, flags
+
+
+def to_int(value: Any) -> Optional[int]:
+    """An integer from an int, an integral float or a decimal string (``" 12 "``); else ``None``. Never raises."""
+    try:
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return int(value) if value.is_integer() else None
+        if isinstance(value, str):
+            text = value.strip()
+            if 0 < len(text) <= _MAX_EPOCH_CHARS and _INT_RE.fullmatch(text):
+                return int(text)
+        return None
+    except (ValueError, OverflowError):
+        return None
+
+
+def to_bool(value: Any) -> Optional[bool]:
+    """A boolean from JSON ``true``/``false``, ``0``/``1`` or the usual words (``"True"``, ``"yes"``, ``"off"``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- states
+
+STATE_SUCCESS = "success"
+STATE_FAILURE = "failure"
+STATE_PENDING = "pending"
+# Compared after lower-casing and dropping everything but letters and digits ("Execution-Success" too).
+SUCCESS_STATES = frozenset({"executionsuccess", "success", "succeeded"})
+
+
+def normalize_state(state: Any) -> str:
+    """``state`` lower-cased with everything but ASCII letters and digits removed (``""`` for ``None``)."""
+    text = to_text(state)
+    if not text:
+        return ""
+    return _NOT_ALNUM_RE.sub("", text.lower())
+
+
+def classify_state(state: Any) -> str:
+    """``"success"``, ``"failure"`` or ``"pending"`` for a TaskState / StepState / sub-task state.
+
+    Case-insensitive: ``execution_success``, ``success`` and ``succeeded`` are a success; any state that
+    contains ``fail`` (``execution_fail``, ``execution_failed``, ``Failed``) is a failure; anything else,
+    unknown and missing states included, is not finished yet. Never raises.
+    """
+    norm = normalize_state(state)
+    if norm in SUCCESS_STATES:
+        return STATE_SUCCESS
+    if "fail" in norm:
+        return STATE_FAILURE
+    return STATE_PENDING
+
+
+def is_success_state(state: Any) -> bool:
+    return classify_state(state) == STATE_SUCCESS
+
+
+def is_failure_state(state: Any) -> bool:
+    return classify_state(state) == STATE_FAILURE
+
+
+def is_terminal_state(state: Any) -> bool:
+    return classify_state(state) != STATE_PENDING
+
+
+# ------------------------------------------------------------------------------------------ snake_case
+
+
+def camel_to_snake(name: str) -> str:
+    """``RequestId`` -> ``request_id``, ``NodeIds`` -> ``node_ids``, ``VSwitchId`` -> ``vswitch_id``,
+    ``IPAddress`` -> ``ip_address``, ``Ipv6Address`` -> ``ipv6_address``; snake_case stays as it is."""
+    text = name
+    for word, replacement in _SNAKE_WORDS:
+        text = text.replace(word, replacement)
+    text = _WORD_START_RE.sub("_", text)
+    text = _LOWER_UPPER_RE.sub("_", text)
+    return text.lower()
+
+
+def _converted(value: Any, stack: List[Any]) -> Any:
+    if isinstance(value, dict):
+        target: Any = {}
+    elif isinstance(value, (list, tuple)):
+        target = []
+    else:
+        return value
+    stack.append((value, target))
+    return target
+
+
+def snake_case_keys(value: Any, ignore: Iterable[str] = ()) -> Any:
+    """A copy of a JSON value with every CamelCase object key in snake_case (see :func:`camel_to_snake`).
+
+    Values under a key listed in ``ignore`` (original or converted spelling, e.g. user ``Tags`` maps) are kept
+    as they are. Non-string keys and scalars are kept; tuples become lists. Iterative, so deep nesting
+    cannot exhaust the stack.
+    """
+    skip = frozenset(ignore)
+    stack: List[Any] = []
+    root = _converted(value, stack)
+    while stack:
+        source, target = stack.pop()
+        if isinstance(source, dict):
+            for key, item in source.items():
+                if not isinstance(key, str):
+                    target[key] = _converted(item, stack)
+                    continue
+                new_key = camel_to_snake(key)
+                if key in skip or new_key in skip:
+                    target[new_key] = item
+                else:
+                    target[new_key] = _converted(item, stack)
+        else:
+            for item in source:
+                target.append(_converted(item, stack))
+    return root
