@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specifications of the collection, as plain dicts.
+
+One place for every option so that the modules, the ``eflo_task_wait`` action plugin and its doc-only
+module validate exactly the same options, and so that a unit test can compare them with the
+documentation (``plugins/doc_fragments/eflo.py`` and each module's ``DOCUMENTATION``).
+
+Every function returns a fresh deep copy: callers (``AnsibleModule`` among them) may mutate what they get.
+
+The ``*_spec()`` functions return the keyword arguments shared by ``AnsibleModule(**spec)`` and
+``ActionBase.validate_argument_spec(**spec)``: ``argument_spec`` plus ``mutually_exclusive`` /
+``required_one_of`` when the module has them. ``supports_check_mode`` is not part of them (the action
+plugin's ``validate_argument_spec`` does not accept it).
+
+There are no environment fallbacks here on purpose: the credential chain and the region lookup read the
+environment when the module runs (``options.py``), in the documented order.
+
+Nothing here imports Ansible.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_RETRIES = 5
+
+# eflo_task_wait defaults (reference section 9: tasks run minutes to hours, tooling polls every 30 s).
+DEFAULT_WAIT_TIMEOUT = 3600
+DEFAULT_WAIT_DELAY = 15.0
+DEFAULT_WAIT_MAX_DELAY = 60.0
+DEFAULT_WAIT_MAX_RATE = 5.0
+DEFAULT_NOT_FOUND_GRACE = 60.0
+DEFAULT_HEARTBEAT_INTERVAL = 60.0
+
+_ASSUME_ROLE_OPTIONS: Dict[str, Dict[str, Any]] = {
+    "role_arn": {"type": "str", "required": True},
+    "role_session_name": {"type": "str"},
+    "duration_seconds": {"type": "int"},
+    "policy": {"type": "json"},
+    "external_id": {"type": "str"},
+}
+
+_COMMON: Dict[str, Dict[str, Any]] = {
+    "access_key_id": {"type": "str", "no_log": False, "aliases": ["alicloud_access_key"]},
+    "access_key_secret": {"type": "str", "no_log": True, "aliases": ["alicloud_secret_key"]},
+    "security_token": {"type": "str", "no_log": True, "aliases": ["alicloud_security_token"]},
+    "region_id": {"type": "str", "aliases": ["alicloud_region"]},
+    "profile": {"type": "str"},
+    "assume_role": {"type": "dict", "options": _ASSUME_ROLE_OPTIONS},
+    "endpoint": {"type": "str"},
+    "network": {"type": "str", "default": "public", "choices": ["public", "vpc"]},
+    "signature_version": {"type": "str", "default": "v3", "choices": ["v3", "v2"]},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_bundle": {"type": "path"},
+    "connect_timeout": {"type": "float", "default": DEFAULT_CONNECT_TIMEOUT},
+    "read_timeout": {"type": "float", "default": DEFAULT_READ_TIMEOUT},
+    "retries": {"type": "int", "default": DEFAULT_RETRIES},
+    "sts_endpoint": {"type": "str"},
+    "metadata_endpoint": {"type": "str"},
+}
+
+_TASK_IDS: Dict[str, Dict[str, Any]] = {
+    "task_id": {"type": "str"},
+    "task_ids": {"type": "list", "elements": "str"},
+}
+
+_TASK_INFO: Dict[str, Dict[str, Any]] = {
+    "query": {"type": "str"},
+    "ignore_missing": {"type": "bool", "default": False},
+}
+
+_API: Dict[str, Dict[str, Any]] = {
+    "action": {"type": "str", "required": True},
+    "params": {"type": "dict", "default": {}},
+}
+
+_ACCEPTOR_OPTIONS: Dict[str, Dict[str, Any]] = {
+    "state": {"type": "str", "required": True, "choices": ["success", "failure", "retry"]},
+    "expression": {"type": "str", "required": True},
+    "expected": {"type": "raw", "required": True},
+}
+
+_TASK_WAIT: Dict[str, Dict[str, Any]] = {
+    "timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+    "delay": {"type": "float", "default": DEFAULT_WAIT_DELAY},
+    "max_delay": {"type": "float", "default": DEFAULT_WAIT_MAX_DELAY},
+    "max_rate": {"type": "float", "default": DEFAULT_WAIT_MAX_RATE},
+    "expected_task_types": {"type": "list", "elements": "str"},
+    "acceptors": {"type": "list", "elements": "dict", "options": _ACCEPTOR_OPTIONS},
+    "fail_on_sub_task_failure": {"type": "bool", "default": True},
+    "fail_fast": {"type": "bool", "default": True},
+    "not_found_grace": {"type": "float", "default": DEFAULT_NOT_FOUND_GRACE},
+    "heartbeat_interval": {"type": "float", "default": DEFAULT_HEARTBEAT_INTERVAL},
+}
+
+_TASK_ID_EXCLUSIVE: List[List[str]] = [["task_id", "task_ids"]]
+
+
+def common_argument_spec() -> Dict[str, Dict[str, Any]]:
+    """The shared authentication and connection options (doc fragment ``alibabacloud.eflo.eflo``)."""
+    return copy.deepcopy(_COMMON)
+
+
+def with_common(options: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """``options`` merged over the common options (a module option wins on a name clash)."""
+    merged = common_argument_spec()
+    merged.update(copy.deepcopy(options))
+    return merged
+
+
+def task_info_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_task_info`` (common options included)."""
+    options = dict(_TASK_IDS)
+    options.update(_TASK_INFO)
+    return {
+        "argument_spec": with_common(options),
+        "mutually_exclusive": copy.deepcopy(_TASK_ID_EXCLUSIVE),
+        "required_one_of": copy.deepcopy(_TASK_ID_EXCLUSIVE),
+    }
+
+
+def api_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_api`` (common options included)."""
+    return {"argument_spec": with_common(_API)}
+
+
+def task_wait_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_task_wait`` (action plugin and doc-only module; common options included).
+
+    ``task_id``/``task_ids`` are mutually exclusive and one of them must be given. An empty ``task_id``
+    passes validation on purpose: in check mode the id of a task that was itself not sent is empty,
+    and the action plugin skips it with a clear message.
+    """
+    options = dict(_TASK_IDS)
+    options.update(_TASK_WAIT)
+    return {
+        "argument_spec": with_common(options),
+        "mutually_exclusive": copy.deepcopy(_TASK_ID_EXCLUSIVE),
+        "required_one_of": copy.deepcopy(_TASK_ID_EXCLUSIVE),
+    }
