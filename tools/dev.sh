@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Developer and CI entry point behind the Makefile and .ci/run.
+#
+# usage: tools/dev.sh COMMAND [ARGS...]
+#   venv         create/update .venv (python3 -m venv; requirements-dev.txt, requirements.txt, ./simulator)
+#   sanity       ansible-test sanity --local --python 3.11 in a staged copy
+#   units        ansible-test units --local --python 3.11 --requirements in a staged copy, then pytest simulator/tests
+#   integration  pytest tests/integration (playbooks against the simulator)
+#   lint         ansible-lint (production profile, offline)
+#   build        ansible-galaxy collection build + install into a temp dir
+#   test         all of the above; every step runs, then one line "N passed, N failed"
+#   test-long    pytest -m long
+#   demo         start the simulator, run playbooks/demo.yml against it, stop it
+#   bench        python bench/run.py
+#   clean        remove what the tools left in the checkout (git-ignored files only)
+#   distclean    clean, and remove .venv
+#
+# Environment: PYTHON (interpreter for the venv, default python3), EFLO_VENV (default .venv),
+# EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build"), EFLO_DEMO_SPEED (simulator --speed).
+set -uo pipefail
+
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${EFLO_VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+CONTROLLER_PY=3.11
+STAMP=$VENV/.eflo-requirements.sha256
+export PATH="$VENV/bin:$PATH"
+
+TMP_DIRS=()
+cleanup_tmp() {
+  local d
+  for d in "${TMP_DIRS[@]+"${TMP_DIRS[@]}"}"; do rm -rf -- "$d"; done
+}
+trap cleanup_tmp EXIT
+
+new_tmp() {  # new_tmp VAR: make a temp dir removed on exit, store its path in VAR
+  local d
+  d=$(mktemp -d "${TMPDIR:-/tmp}/eflo-$1.XXXXXX") || return
+  TMP_DIRS+=("$d")
+  printf -v "$1" '%s' "$d"
+}
+
+log() { printf '%s\n' "$*" >&2; }
+
+# ----------------------------------------------------------------------------------------------- venv
+
+requirements_key() {
+  local f
+  {
+    "$PY" -c 'import sys; print(sys.version)'
+    for f in requirements.txt requirements-dev.txt simulator/pyproject.toml; do
+      if [ -f "$ROOT/$f" ]; then printf '%s ' "$f"; sha256sum < "$ROOT/$f"; fi
+    done
+  } | sha256sum | cut -d' ' -f1
+}
+
+pip_install() {  # pip install -q, without the machine-specific "Location ... is ignored" noise
+  "$PY" -m pip install -q "$@" 2>&1 | grep -v "is ignored: it is neither a file nor a directory"
+  return "${PIPESTATUS[0]}"
+}
+
+cmd_venv() {
+  local key args
+  if [ ! -x "$PY" ]; then
+    log "venv: creating $VENV"
+    "${PYTHON:-python3}" -m venv "$VENV" || return
+    rm -f "$STAMP"
+  fi
+  key=$(requirements_key) || return
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$key" ]; then
+    log "venv: up to date ($VENV)"
+    return 0
+  fi
+  args=(-r "$ROOT/requirements-dev.txt" -r "$ROOT/requirements.txt")
+  if [ -f "$ROOT/simulator/pyproject.toml" ]; then
+    args+=(-e "$ROOT/simulator")
+  fi
+  log "venv: installing ${args[*]}"
+  pip_install --upgrade pip || return
+  pip_install "${args[@]}" || return
+  printf '%s\n' "$key" > "$STAMP"
+}
+
+# ---------------------------------------------------------------------------- ansible-test helpers
+
+# ansible-test bootstraps pip in its venvs with a get-pip script it downloads from a host that is not
+# reachable here; it uses ~/.ansible/test/cache/get_pip_<ver>.py instead when that file exists.
+install_pip_shim() {
+  local internal ver target
+  internal=$("$PY" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_internal"))') || return
+  ver=$(grep -oP "^\s+pip='\K[0-9.]+" "$internal/python_requirements.py" | head -n 1)
+  if [ -z "$ver" ]; then
+    log "pip shim: cannot find the pip version ansible-test wants"
+    return 1
+  fi
+  target="$HOME/.ansible/test/cache/get_pip_${ver//./_}.py"
+  if [ -f "$target" ] && ! grep -q 'alibabacloud.eflo get-pip shim' "$target"; then
+    return 0  # a real get-pip script is already there
+  fi
+  if ! cmp -s "$ROOT/tools/get_pip_shim.py" "$target"; then
+    mkdir -p "$(dirname "$target")" && cp "$ROOT/tools/get_pip_shim.py" "$target" || return
+  fi
+}
+
+stage() {  # stage VAR: copy the collection into a temp ansible_collections tree, store the copy's path in VAR
+  local tmp
+  new_tmp tmp || return
+  printf -v "$1" '%s' "$("$ROOT/tools/stage_collection.sh" "$tmp")" || return
+}
+
+pytest_allow_empty() {  # pytest_allow_empty ARGS...: run pytest, treating "no tests collected" (5) as success
+  local rc=0
+  "$PY" -m pytest "$@" || rc=$?
+  if [ "$rc" -eq 5 ]; then
+    log "pytest: no tests collected in $*"
+    return 0
+  fi
+  return "$rc"
+}
+
+# ------------------------------------------------------------------------------------------- steps
+
+cmd_sanity() {
+  local copy
+  install_pip_shim || return
+  stage copy || return
+  (cd "$copy" && ansible-test sanity --local --python "$CONTROLLER_PY" --color no "$@")
+}
+
+cmd_units() {
+  local copy rc=0
+  stage copy || return
+  if [ -d "$copy/tests/unit" ]; then
+    (cd "$copy" && ansible-test units --local --python "$CONTROLLER_PY" --requirements --color no "$@") || rc=$?
+  else
+    log "units: no tests/unit"
+  fi
+  if [ -d "$ROOT/simulator/tests" ]; then
+    (cd "$ROOT/simulator" && pytest_allow_empty -q -p no:cacheprovider tests) || rc=$?
+  else
+    log "units: no simulator/tests"
+  fi
+  return "$rc"
+}
+
+cmd_integration() {
+  (cd "$ROOT" && pytest_allow_empty -q -p no:cacheprovider -n 2 tests/integration "$@")
+}
+
+lint_tree() {  # lint_tree VAR: a temp ANSIBLE_COLLECTIONS_PATH whose alibabacloud/eflo links to the checkout
+  local tmp
+  new_tmp tmp || return
+  mkdir -p "$tmp/ansible_collections/alibabacloud" && ln -s "$ROOT" "$tmp/ansible_collections/alibabacloud/eflo" || return
+  printf -v "$1" '%s' "$tmp"
+}
+
+cmd_lint() {
+  local tree
+  lint_tree tree || return
+  (cd "$ROOT" && ANSIBLE_COLLECTIONS_PATH=$tree ANSIBLE_HOME=$tree/.ansible ansible-lint "$@")
+}
+
+cmd_test_long() {
+  local paths=(tests/integration)
+  [ -d "$ROOT/simulator/tests" ] && paths+=(simulator/tests)
+  (cd "$ROOT" && pytest_allow_empty -q -p no:cacheprovider -m long "${paths[@]}" "$@")
+}
+
+cmd_bench() {
+  if [ ! -f "$ROOT/bench/run.py" ]; then
+    echo "make bench: not yet available"
+    return 0
+  fi
+  (cd "$ROOT" && "$PY" bench/run.py "$@")
+}
+
+# -------------------------------------------------------------------------------------------- demo
+
+SIM_PID=
+stop_simulator() {
+  if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+    kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null
+    local i
+    for i in $(seq 1 50); do
+      kill -0 "$SIM_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$SIM_PID" 2>/dev/null || true
+  fi
+  SIM_PID=
+}
+
+start_simulator() {  # start_simulator WORKDIR VAR: start it on a free loopback port, store its URL in VAR
+  local work=$1 i speed=()
+  [ -n "${EFLO_DEMO_SPEED:-}" ] && speed=(--speed "$EFLO_DEMO_SPEED")
+  # setsid: its own process group, so that stop_simulator also ends any worker it spawns
+  setsid "$PY" -m eflo_simulator --host 127.0.0.1 --port 0 --ready-file "$work/ready" "${speed[@]+"${speed[@]}"}" \
+    </dev/null >"$work/simulator.log" 2>&1 &
+  SIM_PID=$!
+  for i in $(seq 1 300); do
+    if [ -s "$work/ready" ]; then
+      printf -v "$2" '%s' "$(cat "$work/ready")"
+      return 0
+    fi
+    kill -0 "$SIM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "demo: the simulator did not start within 30s; its log:"
+  tail -n 40 "$work/simulator.log" >&2
+  return 1
+}
+
+cmd_demo() {
+  if [ ! -f "$ROOT/playbooks/demo.yml" ]; then
+    echo "make demo: not yet available"
+    return 0
+  fi
+  local work tree url rc=0
+  new_tmp work || return
+  lint_tree tree || return
+  trap 'stop_simulator; cleanup_tmp' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  start_simulator "$work" url || return
+  log "demo: simulator listening on $url"
+  (
+    cd "$ROOT" &&
+    env ANSIBLE_COLLECTIONS_PATH="$tree" ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default \
+      ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEfloSimulatorDemo \
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET=EfloSimulatorDemoSecret0000000000000 \
+      ALIBABA_CLOUD_REGION_ID=cn-wulanchabu EFLO_SIMULATOR_URL="$url" \
+      ansible-playbook -i "localhost," -c local -e "ansible_python_interpreter=$PY" \
+        -e "eflo_endpoint=$url" -e "eflo_region=cn-wulanchabu" playbooks/demo.yml "$@"
+  ) || rc=$?
+  stop_simulator
+  return "$rc"
+}
+
+cmd_build() {  # the collection builds (build_ignore applied) and installs
+  local out
+  new_tmp out || return
+  (cd "$ROOT" && ansible-galaxy collection build --output-path "$out/dist" .) || return
+  ansible-galaxy collection install --offline -p "$out/installed" "$out"/dist/alibabacloud-eflo-*.tar.gz || return
+  tar -tzf "$out"/dist/alibabacloud-eflo-*.tar.gz | sed 's/^/  /' | head -n 200 >&2
+}
+
+# ------------------------------------------------------------------------------------- test and CI
+
+cmd_test() {
+  local steps step start rc secs passed=0 failed=0 summary=() begin=$SECONDS broken=
+  read -ra steps <<< "${EFLO_TEST_STEPS:-venv sanity units integration lint build}"
+  for step in "${steps[@]}"; do
+    log ""
+    log "==> $step"
+    start=$SECONDS
+    rc=0
+    if [ -n "$broken" ]; then
+      log "$step: not run, the venv could not be installed"
+      rc=1
+    else
+      "cmd_${step//-/_}" || rc=$?
+      [ "$step" = venv ] && [ "$rc" -ne 0 ] && broken=1
+    fi
+    secs=$((SECONDS - start))
+    if [ "$rc" -eq 0 ]; then
+      passed=$((passed + 1))
+      summary+=("$(printf '  %-12s PASS  %4ss' "$step" "$secs")")
+    else
+      failed=$((failed + 1))
+      summary+=("$(printf '  %-12s FAIL  %4ss  (exit %s)' "$step" "$secs" "$rc")")
+    fi
+  done
+  log ""
+  log "steps (total $((SECONDS - begin))s):"
+  printf '%s\n' "${summary[@]}" >&2
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+cmd_clean() {
+  # Git-ignored artefacts of the tools only; .venv stays (distclean removes it too).
+  (
+    cd "$ROOT" || exit
+    rm -rf -- tests/output tests/integration/inventory .pytest_cache .hypothesis .ansible collections build dist
+    rm -f -- ./*.tar.gz
+    find . \( -path ./.git -o -path "./${VENV#"$ROOT"/}" \) -prune -o -name __pycache__ -type d -print0 \
+      | xargs -0 --no-run-if-empty rm -rf
+  )
+}
+
+cmd_distclean() {
+  cmd_clean
+  rm -rf -- "$VENV"
+}
+
+main() {
+  local cmd=${1:-}
+  [ -n "$cmd" ] || { sed -n '2,20p' "${BASH_SOURCE[0]}"; return 2; }
+  shift
+  case $cmd in
+    venv|test|clean|distclean) ;;
+    sanity|units|integration|lint|build|test-long|demo|bench)
+      cmd_venv || { log "venv: installation failed"; return 1; } ;;
+    *) log "unknown command: $cmd"; return 2 ;;
+  esac
+  "cmd_${cmd//-/_}" "$@"
+}
+
+main "$@"
