@@ -83,6 +83,7 @@ _ACCEPTOR_OPTIONS: Dict[str, Dict[str, Any]] = {
     "state": {"type": "str", "required": True, "choices": ["success", "failure", "retry"]},
     "expression": {"type": "str", "required": True},
     "expected": {"type": "raw", "required": True},
+    "matcher": {"type": "str", "default": "path", "choices": ["path", "pathAll", "pathAny", "contains"]},
 }
 
 _TASK_WAIT: Dict[str, Dict[str, Any]] = {
@@ -92,7 +93,7 @@ _TASK_WAIT: Dict[str, Dict[str, Any]] = {
     "max_rate": {"type": "float", "default": DEFAULT_WAIT_MAX_RATE},
     "expected_task_types": {"type": "list", "elements": "str"},
     "acceptors": {"type": "list", "elements": "dict", "options": _ACCEPTOR_OPTIONS},
-    "fail_on_sub_task_failure": {"type": "bool", "default": True},
+    "fail_on_sub_task_failure": {"type": "bool", "default": False},
     "fail_fast": {"type": "bool", "default": True},
     "not_found_grace": {"type": "float", "default": DEFAULT_NOT_FOUND_GRACE},
     "heartbeat_interval": {"type": "float", "default": DEFAULT_HEARTBEAT_INTERVAL},

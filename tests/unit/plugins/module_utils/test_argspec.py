@@ -148,3 +148,16 @@ def test_specs_validate_with_ansible() -> None:
     assert any("mutually exclusive" in m for m in both.error_messages), both.error_messages
     neither = validator.validate({})
     assert any("one of the following is required" in m for m in neither.error_messages), neither.error_messages
+
+
+def test_task_wait_defaults_are_the_engine_defaults() -> None:
+    """The documented defaults of eflo_task_wait are what the wait engine uses when given nothing."""
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import Acceptor, WaitConfig
+
+    options = argspec.task_wait_spec()["argument_spec"]
+    engine = WaitConfig()
+    for name in ("timeout", "delay", "max_delay", "max_rate", "heartbeat_interval", "not_found_grace",
+                 "fail_on_sub_task_failure", "fail_fast"):
+        assert options[name]["default"] == getattr(engine, name), name
+    acceptor = options["acceptors"]["options"]
+    assert acceptor["matcher"]["default"] == Acceptor("success", "task_state", "x").matcher
