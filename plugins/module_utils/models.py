@@ -129,6 +129,8 @@ def _object_list(value: Any) -> List[Any]:
         except (ValueError, RecursionError):
             return []
     if isinstance(value, dict):
+        if not value:
+            return []
         if len(value) == 1:
             only = next(iter(value.values()))
             if isinstance(only, list):
