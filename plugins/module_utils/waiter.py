@@ -1,0 +1,1024 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait engine of ``eflo_task_wait``: schedule, one deadline, acceptors, batch bookkeeping.
+
+Pure Python: no Ansible, no HTTP. The clock, ``sleep`` and the random source are injected, so the whole
+engine runs under a fake clock in unit tests. The action plugin is a thin adapter around
+:func:`wait_for_tasks`.
+
+Usage (what the adapter does)::
+
+    config = WaitConfig(timeout=3600, delay=15, max_delay=60, max_rate=5,
+                        acceptors=acceptors_from_params(params["acceptors"]))
+    validate_config(config)                     # ConfigurationError before any HTTP (optional: done again below)
+    outcome = wait_for_tasks(task_ids, fetch, config, clock=time.monotonic, sleep=time.sleep,
+                             rng=random.Random(), on_event=lambda ev: [display.display(line) for line in format_event(ev)])
+    result = outcome.to_result()                # the documented return dict; result["failed"] tells success
+
+``fetch(ids: list[str]) -> dict[str, dict | EfloError]``
+    Polls the given task ids (one DescribeTask per id; the adapter may use a thread pool) and returns, per id,
+    either the snake_case task dict of ``models.task_to_dict`` or the typed error of that call. ``fetch`` may
+    also raise an :class:`EfloError`, which then counts for every id of the batch. An id missing from the
+    answer counts as a retryable poll failure. Each id passed counts as one API call (``polls``) and against
+    ``max_rate``; the client used by ``fetch`` should do few or no retries of its own (the engine re-polls).
+
+Schedule
+    Every task is polled once at the start (so a wrong ``expected_task_types`` or an already finished task is
+    seen at once), then each task has its own next-poll time. The wait after the n-th unchanged poll of a task
+    is ``delay + U(0, 1) * (cap - delay)`` with ``cap = min(max_delay, delay * growth ** n)`` (full jitter
+    between ``delay`` and the growing cap; the first wait lies in ``[delay, delay * growth]``). A task whose
+    ``task_state`` or current step changed starts again at n = 1. A retryable error or a not-found answer
+    within the grace period counts as an unchanged poll; an ``ApiError.retry_after`` delays that task and,
+    for throttling, every call. Next-poll times never pass the deadline.
+
+Rate
+    ``max_rate`` is a cap on API calls in any sliding window: at most ``floor(max_rate)`` calls in any 1 s
+    (for ``max_rate < 1``: one call per ``1 / max_rate`` seconds). Due tasks are polled earliest-due first,
+    in batches no larger than the calls the window still allows.
+
+Deadline
+    One deadline (``start + timeout``) for all tasks. The engine never sleeps past it. At the deadline it
+    polls once more the still-pending tasks that were not polled at or after the deadline, oldest poll
+    first, as many as the rate window allows, then the rest time out.
+
+Acceptors (botocore waiter model)
+    ``config.acceptors`` are checked in order, followed by :data:`DEFAULT_ACCEPTORS`; the first match wins.
+    ``state``: ``success`` | ``failure`` | ``retry`` (keep waiting). ``expression``: JMESPath over the task
+    dict. ``matcher``: ``path`` (result == expected, the default), ``pathAll`` (non-empty list, every item ==
+    expected), ``pathAny`` (non-empty list, some item == expected), ``contains`` (string result contains the
+    expected string). Strings compare case-insensitively. No match keeps waiting. The defaults implement
+    TaskState: ``execution_success`` succeeds; ``execution_fail`` and any state containing ``fail`` fail at
+    once; anything else (unknown states too) keeps waiting. To make the user list final (botocore
+    behaviour), end it with ``{state: retry, expression: "`true`", expected: true}``. Expressions are
+    compiled at the start (a syntax error is a :class:`ConfigurationError`); an expression that raises at
+    evaluation (a type error on a null field) counts as no match and adds a warning.
+
+Outcomes per task
+    success -> succeeded, unless sub-tasks (or steps) failed and ``fail_on_sub_task_failure`` (then failed;
+    otherwise succeeded with a warning). failure -> failed. A task of a type outside
+    ``expected_task_types`` (exact type or family prefix ``extend_`` / glob ``extend_*``, case-insensitive)
+    fails and ends the whole wait at once. A not-found :class:`ApiError` (``is_not_found``) keeps the task
+    pending until ``not_found_grace`` seconds after the start, then fails it.
+
+Errors
+    Retryable (``EfloError.retryable`` true: throttling, 5xx, :class:`TransportError`; and
+    :class:`DeadlineExceeded`): counted in ``retries``, the task is polled again later; they fail the wait
+    only by outlasting the deadline. Anything else (auth, signature, configuration, 4xx): the wait ends at
+    once with status ``error`` and ``outcome.error`` set.
+
+``fail_fast``
+    True: the wait ends after the batch in which the first task failed (the other pending tasks are reported
+    in ``pending_task_ids``). False: wait for every task, then report.
+
+Events (``on_event``, typed, see the classes below; ``progress.format_event`` turns them into lines)
+    :class:`StartEvent` once; :class:`TransitionsEvent` with every task whose state or current step changed
+    (first sightings included, ``old_state`` None), buffered and emitted when the engine goes idle, at most
+    ``summary_window`` seconds after the first buffered change, and at the end; :class:`PollErrorsEvent`
+    (same buffering) with retried poll errors; :class:`HeartbeatEvent` at most every ``heartbeat_interval``.
+
+Status and ``to_result()``
+    ``status``: ``success`` | ``failure`` | ``timeout`` | ``error`` (precedence error > failure > timeout).
+    ``to_result()`` gives ``tasks`` (each last task dict plus ``elapsed``, ``polls``, ``transitions`` =
+    ``[{time, task_state, step}]`` with ``time`` in seconds since the wait started; at most
+    ``max_transitions_per_task`` most recent), ``succeeded_task_ids``, ``failed_task_ids``,
+    ``timed_out_task_ids``, ``pending_task_ids`` (not waited for: fail_fast, error), ``elapsed``, ``polls``,
+    ``retries``, ``failed``, ``msg``, ``warnings`` (and the error's detail keys for status ``error``).
+
+:func:`wait_for_tasks` raises :class:`ConfigurationError` for a bad config or bad task ids, before polling.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import heapq
+import math
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
+    ApiError,
+    ConfigurationError,
+    DeadlineExceeded,
+    EfloError,
+    TransportError,
+)
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.progress import failed_steps, failed_sub_tasks
+
+try:
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+except ImportError:  # pragma: no cover - exercised by ansible-test sanity --test import
+    jmespath = None
+
+    class JMESPathError(Exception):  # type: ignore[no-redef]
+        """Stand-in so ``except JMESPathError`` stays valid without jmespath."""
+
+
+SUCCESS = "success"
+FAILURE = "failure"
+RETRY = "retry"
+ACCEPTOR_STATES = (SUCCESS, FAILURE, RETRY)
+MATCHERS = ("path", "pathAll", "pathAny", "contains")
+
+STATUS_SUCCESS = "success"
+STATUS_FAILURE = "failure"
+STATUS_TIMEOUT = "timeout"
+STATUS_ERROR = "error"
+
+RESULT_PENDING = "pending"
+RESULT_SUCCEEDED = "succeeded"
+RESULT_FAILED = "failed"
+
+TASK_STATE_SUCCESS = "execution_success"
+TASK_STATE_FAIL = "execution_fail"
+
+MIN_SLEEP = 0.01
+MAX_WARNINGS = 30
+_SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+FetchResult = Mapping[str, Union[Mapping[str, Any], EfloError]]
+Fetch = Callable[[List[str]], FetchResult]
+
+
+class RandomSource(Protocol):
+    def random(self) -> float:
+        """A float in [0, 1)."""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acceptor:
+    """One acceptor: when ``matcher`` applied to ``expression``'s result and ``expected`` matches, ``state``."""
+
+    state: str
+    expression: str
+    expected: Any
+    matcher: str = "path"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], index: int = 0) -> "Acceptor":
+        """Build from the user option ``{state, expression, expected, matcher?}`` (``argument`` = ``expression``)."""
+        if not isinstance(data, Mapping):
+            raise ConfigurationError("acceptors[%d] must be a dictionary with state, expression and expected." % index)
+        unknown = sorted(set(data) - {"state", "expression", "argument", "expected", "matcher"})
+        if unknown:
+            raise ConfigurationError("acceptors[%d] has unknown keys: %s." % (index, ", ".join(map(str, unknown))))
+        expression = data.get("expression", data.get("argument"))
+        if "expected" not in data:
+            raise ConfigurationError("acceptors[%d] needs 'expected'." % index)
+        return cls(
+            state=str(data.get("state") or ""),
+            expression=expression if isinstance(expression, str) else "",
+            expected=data["expected"],
+            matcher=str(data.get("matcher") or "path"),
+        )
+
+
+DEFAULT_ACCEPTORS: Tuple[Acceptor, ...] = (
+    Acceptor(SUCCESS, "task_state", TASK_STATE_SUCCESS),
+    Acceptor(FAILURE, "task_state", TASK_STATE_FAIL),
+    Acceptor(FAILURE, "task_state", "fail", matcher="contains"),
+)
+
+
+def acceptors_from_params(value: Optional[Sequence[Mapping[str, Any]]]) -> Tuple[Acceptor, ...]:
+    """The ``acceptors`` option (list of dicts or None) as a tuple of :class:`Acceptor` (validated at start)."""
+    if not value:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)):
+        raise ConfigurationError("acceptors must be a list of dictionaries.")
+    return tuple(Acceptor.from_dict(item, index) for index, item in enumerate(value))
+
+
+@dataclass(frozen=True)
+class WaitConfig:
+    """Options of one wait. Times are seconds of the injected clock."""
+
+    timeout: float = 3600.0
+    delay: float = 15.0
+    max_delay: float = 60.0
+    growth: float = 1.5
+    max_rate: float = 5.0
+    heartbeat_interval: float = 60.0  # 0 disables heartbeats
+    expected_task_types: Tuple[str, ...] = ()
+    acceptors: Tuple[Acceptor, ...] = ()
+    fail_on_sub_task_failure: bool = False
+    fail_fast: bool = True
+    not_found_grace: float = 60.0
+    summary_window: float = 10.0  # longest time a transition waits in the event buffer
+    max_transitions_per_task: int = 50
+
+
+def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
+        raise ConfigurationError("%s must be a finite number, got %r." % (name, value))
+    if value < minimum or (strict and value == minimum):
+        raise ConfigurationError("%s must be %s %s, got %r." % (name, ">" if strict else ">=", minimum, value))
+
+
+def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
+    """Check every option and compile the acceptors (user ones, then defaults); raise ConfigurationError."""
+    _check_number("timeout", config.timeout, 0)
+    _check_number("delay", config.delay, 0, strict=True)
+    _check_number("max_delay", config.max_delay, 0, strict=True)
+    if config.max_delay < config.delay:
+        raise ConfigurationError("max_delay (%s) must not be smaller than delay (%s)." % (config.max_delay, config.delay))
+    _check_number("growth", config.growth, 1)
+    _check_number("max_rate", config.max_rate, 0, strict=True)
+    _check_number("heartbeat_interval", config.heartbeat_interval, 0)
+    _check_number("not_found_grace", config.not_found_grace, 0)
+    _check_number("summary_window", config.summary_window, 0)
+    if isinstance(config.max_transitions_per_task, bool) or not isinstance(config.max_transitions_per_task, int) \
+            or config.max_transitions_per_task < 1:
+        raise ConfigurationError("max_transitions_per_task must be a positive integer.")
+    if isinstance(config.expected_task_types, (str, bytes)):
+        raise ConfigurationError("expected_task_types must be a list of task types, not a string.")
+    for value in config.expected_task_types:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError("expected_task_types must hold non-empty strings, got %r." % (value,))
+    compiled = [_compile_acceptor(a, i, user=True) for i, a in enumerate(config.acceptors)]
+    compiled.extend(_compile_acceptor(a, i, user=False) for i, a in enumerate(DEFAULT_ACCEPTORS))
+    return compiled
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Acceptors
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _FieldPath:
+    """A dotted field lookup with JMESPath semantics, used only when jmespath is not installed."""
+
+    def __init__(self, expression: str) -> None:
+        self._keys = expression.split(".")
+
+    def search(self, data: Any) -> Any:
+        for key in self._keys:
+            if not isinstance(data, Mapping):
+                return None
+            data = data.get(key)
+        return data
+
+
+@dataclass(frozen=True)
+class _CompiledAcceptor:
+    acceptor: Acceptor
+    index: int
+    user: bool
+    program: Any  # has .search(data)
+
+    def describe(self) -> str:
+        a = self.acceptor
+        origin = "acceptors[%d]" % self.index if self.user else "default acceptor"
+        return "%s (%s %s %r -> %s)" % (origin, a.expression, a.matcher, a.expected, a.state)
+
+
+def _compile_acceptor(acceptor: Acceptor, index: int, *, user: bool) -> _CompiledAcceptor:
+    where = "acceptors[%d]" % index
+    if acceptor.state not in ACCEPTOR_STATES:
+        raise ConfigurationError("%s: state must be one of %s, got %r." % (where, ", ".join(ACCEPTOR_STATES), acceptor.state))
+    if acceptor.matcher not in MATCHERS:
+        raise ConfigurationError("%s: matcher must be one of %s, got %r." % (where, ", ".join(MATCHERS), acceptor.matcher))
+    if not isinstance(acceptor.expression, str) or not acceptor.expression.strip():
+        raise ConfigurationError("%s: expression must be a non-empty JMESPath expression." % where)
+    if acceptor.matcher == "contains" and not isinstance(acceptor.expected, str):
+        raise ConfigurationError("%s: the contains matcher needs a string 'expected'." % where)
+    if jmespath is None:
+        if _SIMPLE_PATH.match(acceptor.expression):
+            return _CompiledAcceptor(acceptor, index, user, _FieldPath(acceptor.expression))
+        raise ConfigurationError(
+            "%s: evaluating %r needs the jmespath library; install httpx, pydantic>=2 and jmespath on the host that "
+            "runs the module." % (where, acceptor.expression)
+        )
+    try:
+        program = jmespath.compile(acceptor.expression)
+    except JMESPathError as exc:
+        raise ConfigurationError("%s: invalid JMESPath expression %r: %s" % (where, acceptor.expression, exc)) from None
+    return _CompiledAcceptor(acceptor, index, user, program)
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str) and isinstance(expected, str):
+        return actual.casefold() == expected.casefold()
+    if isinstance(actual, bool) != isinstance(expected, bool):
+        return False
+    return bool(actual == expected)
+
+
+def _matches(matcher: str, actual: Any, expected: Any) -> bool:
+    if matcher == "path":
+        return _equal(actual, expected)
+    if matcher == "contains":
+        return isinstance(actual, str) and expected.casefold() in actual.casefold()
+    if not isinstance(actual, list) or not actual:
+        return False
+    if matcher == "pathAll":
+        return all(_equal(item, expected) for item in actual)
+    return any(_equal(item, expected) for item in actual)
+
+
+def evaluate_acceptors(
+    acceptors: Sequence[_CompiledAcceptor], task: Mapping[str, Any], on_error: Optional[Callable[[_CompiledAcceptor, Exception], None]] = None
+) -> Tuple[str, Optional[_CompiledAcceptor]]:
+    """``(state, acceptor)`` of the first matching acceptor, or ``(RETRY, None)`` when none matches."""
+    for compiled in acceptors:
+        try:
+            actual = compiled.program.search(task)
+        except (JMESPathError, TypeError, ValueError) as exc:
+            if on_error is not None:
+                on_error(compiled, exc)
+            continue
+        if _matches(compiled.acceptor.matcher, actual, compiled.acceptor.expected):
+            return compiled.acceptor.state, compiled
+    return RETRY, None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Task dict helpers (pure)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _is_success_state(state: Any) -> bool:
+    text = str(state or "").lower()
+    return "success" in text or "succeed" in text
+
+
+def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    steps = task.get("steps")
+    if not isinstance(steps, list):
+        return []
+    return [s for s in steps if isinstance(s, Mapping)]
+
+
+def current_step(task: Mapping[str, Any]) -> Optional[str]:
+    """The first step that has not succeeded (running, waiting, failed), else the last step; None without steps."""
+    steps = _steps(task)
+    for step in steps:
+        if not _is_success_state(step.get("step_state")):
+            return _text(step.get("step_name"))
+    return _text(steps[-1].get("step_name")) if steps else None
+
+
+def task_type_matches(task_type: str, expected: Sequence[str]) -> bool:
+    """Exact type, family prefix ending in ``_`` (``extend_``), or glob (``extend_*``); case-insensitive."""
+    actual = task_type.casefold()
+    for pattern in expected:
+        wanted = pattern.strip().casefold()
+        if actual == wanted:
+            return True
+        if wanted.endswith("_") and actual.startswith(wanted):
+            return True
+        if any(ch in wanted for ch in "*?[") and fnmatch.fnmatchcase(actual, wanted):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Schedule and rate
+# --------------------------------------------------------------------------------------------------------------
+
+
+def backoff_cap(attempt: int, config: WaitConfig) -> float:
+    """``min(max_delay, delay * growth ** attempt)`` without overflow."""
+    if attempt <= 0 or config.growth == 1:
+        return min(config.max_delay, config.delay)
+    limit = math.log(config.max_delay / config.delay) if config.max_delay > config.delay else 0.0
+    if attempt * math.log(config.growth) >= limit:
+        return config.max_delay
+    return min(config.max_delay, config.delay * config.growth ** attempt)
+
+
+def next_wait(attempt: int, config: WaitConfig, rng: RandomSource) -> float:
+    """The wait after the ``attempt``-th unchanged poll: full jitter between ``delay`` and the growing cap."""
+    cap = backoff_cap(attempt, config)
+    return config.delay + rng.random() * (cap - config.delay)
+
+
+class RateWindow:
+    """At most ``capacity`` calls in any ``window`` seconds (sliding log of call times; memory <= capacity)."""
+
+    def __init__(self, max_rate: float) -> None:
+        self.window = max(1.0, 1.0 / max_rate)
+        self.capacity = max(1, int(math.floor(max_rate * self.window + 1e-9)))
+        self._calls: Deque[float] = deque()
+        self._hold_until = float("-inf")
+
+    def _purge(self, now: float) -> None:
+        while self._calls and self._calls[0] + self.window <= now:
+            self._calls.popleft()
+
+    def available(self, now: float) -> int:
+        if now < self._hold_until:
+            return 0
+        self._purge(now)
+        return self.capacity - len(self._calls)
+
+    def next_free(self, now: float) -> float:
+        """The earliest time at or after ``now`` when a call is allowed."""
+        self._purge(now)
+        free = now if len(self._calls) < self.capacity else self._calls[0] + self.window
+        return max(free, self._hold_until)
+
+    def record(self, when: float, count: int) -> None:
+        for _ in range(count):
+            self._calls.append(when)
+        while len(self._calls) > self.capacity:  # only when a caller overdraws; keep memory bounded
+            self._calls.popleft()
+
+    def hold(self, until: float) -> None:
+        self._hold_until = max(self._hold_until, until)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A task seen for the first time (``old_state`` None and ``first`` True) or whose state or step changed."""
+
+    task_id: str
+    task_type: Optional[str]
+    old_state: Optional[str]
+    new_state: Optional[str]
+    old_step: Optional[str]
+    new_step: Optional[str]
+    update_time: Optional[str]
+    elapsed: float
+    first: bool = False
+
+
+@dataclass(frozen=True)
+class PollError:
+    task_id: str
+    message: str
+    code: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SlowTask:
+    task_id: str
+    task_type: Optional[str]
+    task_state: Optional[str]
+    step: Optional[str]
+    unchanged_for: float  # seconds since its last transition (or since the start)
+
+
+@dataclass(frozen=True)
+class StartEvent:
+    kind: ClassVar[str] = "start"
+    total: int
+    timeout: float
+    max_rate: float
+
+
+@dataclass(frozen=True)
+class TransitionsEvent:
+    kind: ClassVar[str] = "transitions"
+    elapsed: float
+    transitions: Tuple[Transition, ...]
+
+
+@dataclass(frozen=True)
+class PollErrorsEvent:
+    kind: ClassVar[str] = "poll_errors"
+    elapsed: float
+    errors: Tuple[PollError, ...]
+    retries: int  # total so far
+
+
+@dataclass(frozen=True)
+class HeartbeatEvent:
+    kind: ClassVar[str] = "heartbeat"
+    elapsed: float
+    total: int
+    succeeded: int
+    failed: int
+    pending_by_state: Tuple[Tuple[str, int], ...]  # most frequent first; "not found yet" / "not seen yet" too
+    slowest: Optional[SlowTask]
+    polls: int
+    retries: int
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed
+
+
+Event = Union[StartEvent, TransitionsEvent, PollErrorsEvent, HeartbeatEvent]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Records and outcome
+# --------------------------------------------------------------------------------------------------------------
+
+
+class TaskRecord:
+    """What the engine keeps per task (small: the last task dict, counters, the most recent transitions)."""
+
+    __slots__ = (
+        "task_id", "order", "task", "task_state", "task_type", "step", "update_time", "result", "reason",
+        "warning", "polls", "poll_failures", "last_error", "not_found", "finished_at", "last_poll",
+        "last_change", "attempt", "next_poll", "transitions",
+    )
+
+    def __init__(self, task_id: str, order: int, start: float, max_transitions: int) -> None:
+        self.task_id = task_id
+        self.order = order
+        self.task: Optional[Dict[str, Any]] = None
+        self.task_state: Optional[str] = None
+        self.task_type: Optional[str] = None
+        self.step: Optional[str] = None
+        self.update_time: Optional[str] = None
+        self.result = RESULT_PENDING
+        self.reason: Optional[str] = None  # why it failed (set by the engine) when the task dict does not say it
+        self.warning: Optional[str] = None
+        self.polls = 0
+        self.poll_failures = 0
+        self.last_error: Optional[str] = None
+        self.not_found = False
+        self.finished_at: Optional[float] = None
+        self.last_poll: Optional[float] = None
+        self.last_change = start
+        self.attempt = 0
+        self.next_poll = start
+        self.transitions: Deque[Dict[str, Any]] = deque(maxlen=max_transitions)
+
+    @property
+    def seen(self) -> bool:
+        return self.task is not None
+
+    def elapsed(self, start: float, end: float) -> float:
+        return (self.finished_at if self.finished_at is not None else end) - start
+
+    def to_dict(self, start: float, end: float) -> Dict[str, Any]:
+        data: Dict[str, Any] = dict(self.task) if self.task is not None else {"task_id": self.task_id, "task_state": None}
+        data["task_id"] = data.get("task_id") or self.task_id
+        data["elapsed"] = round(self.elapsed(start, end), 3)
+        data["polls"] = self.polls
+        data["transitions"] = [dict(t) for t in self.transitions]
+        return data
+
+
+@dataclass
+class WaitOutcome:
+    """The result of :func:`wait_for_tasks`."""
+
+    records: List[TaskRecord]
+    start: float
+    end: float
+    timeout: float
+    polls: int = 0
+    retries: int = 0
+    status: str = STATUS_SUCCESS
+    msg: str = ""
+    warnings: List[str] = field(default_factory=list)
+    error: Optional[EfloError] = None
+    deadline_reached: bool = False
+
+    @property
+    def elapsed(self) -> float:
+        return self.end - self.start
+
+    def _ids(self, result: str) -> List[str]:
+        return [r.task_id for r in self.records if r.result == result]
+
+    @property
+    def succeeded_task_ids(self) -> List[str]:
+        return self._ids(RESULT_SUCCEEDED)
+
+    @property
+    def failed_task_ids(self) -> List[str]:
+        return self._ids(RESULT_FAILED)
+
+    @property
+    def timed_out_task_ids(self) -> List[str]:
+        """Tasks still unfinished when the deadline was reached."""
+        return self._ids(RESULT_PENDING) if self.deadline_reached else []
+
+    @property
+    def pending_task_ids(self) -> List[str]:
+        """Tasks still unfinished when the wait stopped early (fail_fast, wrong type, an error)."""
+        return [] if self.deadline_reached else self._ids(RESULT_PENDING)
+
+    @property
+    def failed(self) -> bool:
+        return self.status != STATUS_SUCCESS
+
+    def record(self, task_id: str) -> Optional[TaskRecord]:
+        for record in self.records:
+            if record.task_id == task_id:
+                return record
+        return None
+
+    def to_result(self) -> Dict[str, Any]:
+        result: Dict[str, Any] = {
+            "tasks": [r.to_dict(self.start, self.end) for r in self.records],
+            "succeeded_task_ids": self.succeeded_task_ids,
+            "failed_task_ids": self.failed_task_ids,
+            "timed_out_task_ids": self.timed_out_task_ids,
+            "pending_task_ids": self.pending_task_ids,
+            "elapsed": round(self.elapsed, 3),
+            "polls": self.polls,
+            "retries": self.retries,
+            "failed": self.failed,
+            "msg": self.msg,
+            "warnings": list(self.warnings),
+        }
+        if self.status == STATUS_ERROR and self.error is not None:
+            for key, value in self.error.to_result().items():
+                result.setdefault(key, value)
+        return result
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The engine
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _normalise_ids(task_ids: Sequence[str]) -> List[str]:
+    if isinstance(task_ids, (str, bytes)):
+        raise ConfigurationError("task_ids must be a list of task ids, not a string.")
+    seen = set()
+    ids: List[str] = []
+    for value in task_ids:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError("Every task id must be a non-empty string, got %r." % (value,))
+        task_id = value.strip()
+        if task_id not in seen:
+            seen.add(task_id)
+            ids.append(task_id)
+    return ids
+
+
+def _is_retryable(error: EfloError) -> bool:
+    if isinstance(error, DeadlineExceeded):
+        return True
+    return bool(getattr(error, "retryable", False))
+
+
+class _Waiter:
+    """One call of :func:`wait_for_tasks` (state lives here, never in globals)."""
+
+    def __init__(self, ids: List[str], fetch: Fetch, config: WaitConfig, acceptors: List[_CompiledAcceptor], *,
+                 clock: Callable[[], float], sleep: Callable[[float], None], rng: RandomSource,
+                 on_event: Optional[Callable[[Event], None]]) -> None:
+        self.fetch = fetch
+        self.config = config
+        self.acceptors = acceptors
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng
+        self.on_event = on_event
+        self.start = clock()
+        self.deadline = self.start + config.timeout
+        self.records = [TaskRecord(task_id, i, self.start, config.max_transitions_per_task) for i, task_id in enumerate(ids)]
+        self.by_id = {r.task_id: r for r in self.records}
+        self.heap: List[Tuple[float, int, str]] = [(self.start, r.order, r.task_id) for r in self.records]
+        self.pending = len(self.records)
+        self.limiter = RateWindow(config.max_rate)
+        self.polls = 0
+        self.retries = 0
+        self.warnings: List[str] = []
+        self.fatal: Optional[EfloError] = None
+        self.fatal_task: Optional[str] = None
+        self.wrong_type = False
+        self.stop_on_failure = False
+        self.deadline_reached = False
+        self.buffered: List[Transition] = []
+        self.buffered_errors: List[PollError] = []
+        self.buffer_since: Optional[float] = None
+        self.next_heartbeat = self.start + config.heartbeat_interval if config.heartbeat_interval > 0 else math.inf
+        self.warned_acceptors: set = set()
+
+    # -- events ------------------------------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def flush(self, now: float) -> None:
+        if self.buffered:
+            self.emit(TransitionsEvent(elapsed=now - self.start, transitions=tuple(self.buffered)))
+        if self.buffered_errors:
+            self.emit(PollErrorsEvent(elapsed=now - self.start, errors=tuple(self.buffered_errors), retries=self.retries))
+        self.buffered = []
+        self.buffered_errors = []
+        self.buffer_since = None
+
+    def maybe_flush(self, now: float, idle: bool) -> None:
+        if self.buffer_since is None:
+            return
+        if idle or now - self.buffer_since >= self.config.summary_window:
+            self.flush(now)
+
+    def _buffer_started(self, now: float) -> None:
+        if self.buffer_since is None:
+            self.buffer_since = now
+
+    def maybe_heartbeat(self, now: float) -> None:
+        if now < self.next_heartbeat or not self.pending:
+            return
+        self.next_heartbeat = now + self.config.heartbeat_interval
+        self.emit(self.heartbeat(now))
+
+    def heartbeat(self, now: float) -> HeartbeatEvent:
+        counts: Dict[str, int] = {}
+        slowest: Optional[TaskRecord] = None
+        succeeded = failed = 0
+        for record in self.records:
+            if record.result == RESULT_SUCCEEDED:
+                succeeded += 1
+                continue
+            if record.result == RESULT_FAILED:
+                failed += 1
+                continue
+            label = record.task_state or ("not found yet" if record.not_found else "not seen yet")
+            counts[label] = counts.get(label, 0) + 1
+            if slowest is None or record.last_change < slowest.last_change:
+                slowest = record
+        by_state = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        slow = None
+        if slowest is not None:
+            slow = SlowTask(slowest.task_id, slowest.task_type, slowest.task_state, slowest.step, now - slowest.last_change)
+        return HeartbeatEvent(now - self.start, len(self.records), succeeded, failed, by_state, slow, self.polls, self.retries)
+
+    # -- schedule ----------------------------------------------------------------------------------------------
+
+    def reschedule(self, record: TaskRecord, now: float, not_before: Optional[float] = None) -> None:
+        record.attempt += 1
+        when = now + next_wait(record.attempt, self.config, self.rng)
+        if not_before is not None:
+            when = max(when, not_before)
+        record.next_poll = min(when, self.deadline)
+        heapq.heappush(self.heap, (record.next_poll, record.order, record.task_id))
+
+    def take_due(self, now: float) -> List[TaskRecord]:
+        if not self.heap or self.heap[0][0] > now:
+            return []
+        budget = self.limiter.available(now)
+        batch: List[TaskRecord] = []
+        while self.heap and self.heap[0][0] <= now and len(batch) < budget:
+            _, _, task_id = heapq.heappop(self.heap)
+            record = self.by_id[task_id]
+            if record.result == RESULT_PENDING:
+                batch.append(record)
+        return batch
+
+    def next_wake(self, now: float) -> float:
+        wake = min(self.deadline, self.next_heartbeat)
+        if self.heap:
+            due = self.heap[0][0]
+            wake = min(wake, self.limiter.next_free(now) if due <= now else due)
+        if self.buffer_since is not None:
+            wake = min(wake, self.buffer_since + self.config.summary_window)
+        return wake
+
+    # -- polling -----------------------------------------------------------------------------------------------
+
+    def poll(self, batch: List[TaskRecord], reschedule: bool = True) -> None:
+        ids = [r.task_id for r in batch]
+        try:
+            answers: FetchResult = self.fetch(list(ids))
+        except EfloError as exc:
+            answers = {task_id: exc for task_id in ids}
+        now = self.clock()
+        self.limiter.record(now, len(ids))
+        self.polls += len(ids)
+        for record in batch:
+            record.polls += 1
+            record.last_poll = now
+            answer = answers.get(record.task_id) if isinstance(answers, Mapping) else None
+            if answer is None:
+                answer = TransportError("The poll returned no answer for task %s." % record.task_id, kind="no_answer")
+            if isinstance(answer, EfloError):
+                self.on_error(record, answer, now, reschedule)
+            elif isinstance(answer, Mapping):
+                self.on_task(record, answer, now, reschedule)
+            else:
+                raise TypeError("fetch() must return a task dict or an EfloError per id, got %s" % type(answer).__name__)
+
+    def finish_task(self, record: TaskRecord, result: str, now: float) -> None:
+        record.result = result
+        record.finished_at = now
+        self.pending -= 1
+        if result == RESULT_FAILED and self.config.fail_fast:
+            self.stop_on_failure = True
+
+    def on_task(self, record: TaskRecord, task: Mapping[str, Any], now: float, reschedule: bool) -> None:
+        data = dict(task)
+        record.task = data
+        record.not_found = False
+        record.last_error = None
+        record.task_type = _text(data.get("task_type"))
+        record.update_time = _text(data.get("update_time"))
+        self.track_transition(record, _text(data.get("task_state")), current_step(data), now)
+        if self.config.expected_task_types and not self.type_ok(record, now):
+            return
+        state, acceptor = evaluate_acceptors(self.acceptors, data, self.acceptor_error)
+        if state == SUCCESS:
+            self.on_success(record, now)
+        elif state == FAILURE:
+            if acceptor is not None and acceptor.user:
+                record.reason = "matched %s" % acceptor.describe()
+            self.finish_task(record, RESULT_FAILED, now)
+        elif reschedule:
+            self.reschedule(record, now)
+
+    def type_ok(self, record: TaskRecord, now: float) -> bool:
+        if record.task_type is None:
+            self.warn("Task %s has no task_type; expected_task_types could not be checked." % record.task_id)
+            return True
+        if task_type_matches(record.task_type, self.config.expected_task_types):
+            return True
+        record.reason = "is a %s task, expected %s" % (record.task_type, " or ".join(self.config.expected_task_types))
+        self.finish_task(record, RESULT_FAILED, now)
+        self.wrong_type = True
+        return False
+
+    def on_success(self, record: TaskRecord, now: float) -> None:
+        task = record.task or {}
+        subs = failed_sub_tasks(task)
+        steps = failed_steps(task)
+        if not subs and not steps:
+            self.finish_task(record, RESULT_SUCCEEDED, now)
+            return
+        what = progress.describe_partial_failure(len(steps), len(subs))
+        if self.config.fail_on_sub_task_failure:
+            record.reason = "succeeded but %s (fail_on_sub_task_failure)" % what
+            self.finish_task(record, RESULT_FAILED, now)
+        else:
+            record.warning = "%s succeeded but %s" % (progress.task_label(record), progress.failed_parts(task))
+            self.finish_task(record, RESULT_SUCCEEDED, now)
+
+    def track_transition(self, record: TaskRecord, state: Optional[str], step: Optional[str], now: float) -> None:
+        first = not record.transitions
+        changed = (state or "").casefold() != (record.task_state or "").casefold() or step != record.step
+        if not (first or changed):
+            return
+        self.buffered.append(Transition(
+            task_id=record.task_id, task_type=record.task_type, old_state=record.task_state, new_state=state,
+            old_step=record.step, new_step=step, update_time=record.update_time, elapsed=now - self.start, first=first,
+        ))
+        self._buffer_started(now)
+        record.transitions.append({"time": round(now - self.start, 3), "task_state": state, "step": step})
+        record.task_state = state
+        record.step = step
+        record.last_change = now
+        record.attempt = 0
+
+    def acceptor_error(self, acceptor: _CompiledAcceptor, exc: Exception) -> None:
+        key = (acceptor.user, acceptor.index)
+        if key not in self.warned_acceptors:
+            self.warned_acceptors.add(key)
+            self.warn("%s raised %s: %s; treated as no match." % (acceptor.describe(), type(exc).__name__, exc))
+
+    def on_error(self, record: TaskRecord, error: EfloError, now: float, reschedule: bool) -> None:
+        if isinstance(error, ApiError) and error.is_not_found:
+            record.not_found = True
+            record.last_error = error.msg
+            if now - self.start < self.config.not_found_grace:
+                if reschedule:
+                    self.reschedule(record, now)
+                return
+            record.reason = "was not found for %s (not_found_grace %ss): %s Check the task id and the region." % (
+                progress.format_duration(now - self.start), _fmt_number(self.config.not_found_grace), error.msg)
+            self.finish_task(record, RESULT_FAILED, now)
+            return
+        if _is_retryable(error):
+            self.retries += 1
+            record.poll_failures += 1
+            record.last_error = error.msg
+            self.buffered_errors.append(PollError(record.task_id, error.msg, getattr(error, "code", None)))
+            self._buffer_started(now)
+            retry_after = getattr(error, "retry_after", None)
+            not_before = None
+            if isinstance(retry_after, (int, float)) and retry_after > 0:
+                not_before = now + retry_after
+                if getattr(error, "is_throttling", False):
+                    self.limiter.hold(not_before)
+            if reschedule:
+                self.reschedule(record, now, not_before)
+            return
+        record.last_error = error.msg
+        if self.fatal is None:
+            self.fatal = error
+            self.fatal_task = record.task_id
+        if reschedule:
+            self.reschedule(record, now)
+
+    def should_stop(self) -> bool:
+        return self.fatal is not None or self.wrong_type or self.stop_on_failure
+
+    # -- main loop ---------------------------------------------------------------------------------------------
+
+    def final_check(self, now: float) -> None:
+        candidates = [r for r in self.records if r.result == RESULT_PENDING and (r.last_poll is None or r.last_poll < self.deadline)]
+        candidates.sort(key=lambda r: (-math.inf if r.last_poll is None else r.last_poll, r.order))
+        budget = self.limiter.available(now)
+        if candidates and budget > 0:
+            self.poll(candidates[:budget], reschedule=False)
+
+    def run(self) -> WaitOutcome:
+        self.emit(StartEvent(total=len(self.records), timeout=self.config.timeout, max_rate=self.config.max_rate))
+        while self.pending and not self.should_stop():
+            now = self.clock()
+            if now >= self.deadline:
+                self.deadline_reached = True
+                self.final_check(now)
+                break
+            batch = self.take_due(now)
+            if batch:
+                self.poll(batch)
+                now = self.clock()
+                self.maybe_flush(now, idle=not self.heap or self.heap[0][0] > now)
+                self.maybe_heartbeat(now)
+                continue
+            idle = not self.heap or self.heap[0][0] > now
+            self.maybe_flush(now, idle=idle)
+            self.maybe_heartbeat(now)
+            self.sleep(max(self.next_wake(now) - now, MIN_SLEEP))
+        end = self.clock()
+        self.flush(end)
+        return self.outcome(end)
+
+    def outcome(self, end: float) -> WaitOutcome:
+        outcome = WaitOutcome(records=self.records, start=self.start, end=end, timeout=self.config.timeout,
+                              polls=self.polls, retries=self.retries, deadline_reached=self.deadline_reached)
+        failed = [r for r in self.records if r.result == RESULT_FAILED]
+        pending = [r for r in self.records if r.result == RESULT_PENDING]
+        if self.fatal is not None:
+            outcome.status = STATUS_ERROR
+            outcome.error = self.fatal
+        elif failed:
+            outcome.status = STATUS_FAILURE
+        elif pending:
+            outcome.status = STATUS_TIMEOUT
+        stop_reason = None
+        if self.wrong_type:
+            stop_reason = "stopped at once: a task is not of the expected_task_types"
+        elif self.stop_on_failure:
+            stop_reason = "stopped at the first failure (fail_fast)"
+        outcome.msg = progress.outcome_message(
+            status=outcome.status, records=self.records, elapsed=outcome.elapsed, timeout=self.config.timeout,
+            polls=self.polls, retries=self.retries, deadline_reached=self.deadline_reached, stop_reason=stop_reason,
+            error=self.fatal, error_task_id=self.fatal_task,
+        )
+        outcome.warnings = self.collect_warnings()
+        return outcome
+
+    def collect_warnings(self) -> List[str]:
+        warnings = list(self.warnings)
+        partial = [r.warning for r in self.records if r.warning]
+        warnings.extend(partial[:20])
+        if len(partial) > 20:
+            warnings.append("and %d more tasks succeeded with failed sub-tasks or steps." % (len(partial) - 20))
+        if len(warnings) > MAX_WARNINGS:
+            extra = len(warnings) - MAX_WARNINGS
+            warnings = warnings[:MAX_WARNINGS] + ["and %d more warnings." % extra]
+        return warnings
+
+
+def _fmt_number(value: float) -> str:
+    return ("%d" % value) if float(value).is_integer() else ("%g" % value)
+
+
+def wait_for_tasks(
+    task_ids: Sequence[str],
+    fetch: Fetch,
+    config: WaitConfig,
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    rng: RandomSource,
+    on_event: Optional[Callable[[Event], None]] = None,
+) -> WaitOutcome:
+    """Wait for every task in ``task_ids`` (see the module docstring); raise ConfigurationError before polling."""
+    acceptors = validate_config(config)
+    ids = _normalise_ids(task_ids)
+    waiter = _Waiter(ids, fetch, config, acceptors, clock=clock, sleep=sleep, rng=rng, on_event=on_event)
+    if not ids:
+        outcome = WaitOutcome(records=[], start=waiter.start, end=waiter.start, timeout=config.timeout)
+        outcome.msg = progress.outcome_message(status=STATUS_SUCCESS, records=[], elapsed=0.0, timeout=config.timeout,
+                                               polls=0, retries=0, deadline_reached=False)
+        return outcome
+    return waiter.run()
