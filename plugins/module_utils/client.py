@@ -1,0 +1,652 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EfloClient: signed eflo-controller RPC calls over one reused ``httpx.Client``.
+
+* Every attempt is signed again with a fresh date and nonce and the provider's current credentials.
+* Retries follow :mod:`retry`: bounded by ``ClientConfig.retries`` and by the caller's ``deadline`` (a value
+  of the injected ``clock``); a delay that would end past the deadline is never slept, the call raises
+  :class:`DeadlineExceeded` naming the last error instead.
+* Non-idempotent (mutating) calls are retried only after connect errors and throttling answers.
+* ``InvalidSecurityToken.Expired`` makes the client ``invalidate()`` the credentials and retry once.
+* Every failure is a typed error (:mod:`errors`): the message names the action, code, message, request id
+  and HTTP status, adds a hint for common codes, and never contains the secret, the token or a signature.
+* Bodies are read up to :data:`MAX_BODY_BYTES`; an answer that is not the JSON object it should be gives
+  :class:`ResponseParseError` with a trimmed excerpt, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import ssl
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from urllib.parse import quote, quote_plus, urlsplit
+
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
+    ApiError,
+    ConfigurationError,
+    DeadlineExceeded,
+    EfloError,
+    ResponseParseError,
+    TransportError,
+    excerpt,
+)
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import flatten_params, split_params, validate_action
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import parse_retry_after, plan_retry
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import SignedRequest, new_nonce, sign_rpc_request
+
+try:
+    import httpx
+
+    HAS_HTTPX = True
+except ImportError:  # pragma: no cover - exercised by the sanity import test
+    httpx = None  # type: ignore[assignment]
+    HAS_HTTPX = False
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import CredentialProvider, Credentials
+
+API_VERSION = "2022-12-15"
+COLLECTION_VERSION = "0.1.0"
+PRODUCT_TOKEN = "alibabacloud.eflo"
+MAX_BODY_BYTES = 8 * 1024 * 1024
+SIGNATURE_VERSIONS = ("v3", "v2")
+SERVICE = "eflo-controller"
+_MIN_TIMEOUT = 0.001
+_STRING_TO_SIGN_RE = re.compile(r"(string to sign is:?)\s*\S.*", re.IGNORECASE | re.DOTALL)
+_SECRET_MIN_LEN = 4
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def default_user_agent() -> str:
+    """``alibabacloud.eflo/<collection version> (python/<x.y>)``."""
+    return "%s/%s (python/%d.%d)" % (PRODUCT_TOKEN, COLLECTION_VERSION, sys.version_info[0], sys.version_info[1])
+
+
+def build_user_agent(extra: Optional[str] = None) -> str:
+    """The User-Agent sent: the default one, followed by ``extra`` (``ansible-core/2.19.4``) when given.
+
+    An ``extra`` that already starts with ``alibabacloud.eflo/`` is taken as the complete product part and
+    only gets the Python token appended, so the product is never named twice.
+    """
+    base = default_user_agent()
+    if not extra or not extra.strip():
+        return base
+    extra = " ".join(extra.split())
+    if extra.startswith(PRODUCT_TOKEN + "/"):
+        return "%s (python/%d.%d)" % (extra, sys.version_info[0], sys.version_info[1])
+    return "%s %s" % (base, extra)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How to reach the API. Timeouts are seconds; ``retries`` counts retries after the first attempt."""
+
+    endpoint_url: str
+    signature_version: str = "v3"
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    retries: int = 5
+    validate_certs: bool = True
+    ca_bundle: Optional[str] = None
+    user_agent: Optional[str] = None
+    backoff_base: float = 0.5
+    backoff_cap: float = 20.0
+
+
+# ------------------------------------------------------------------------------------------------- messages
+def hint_for(code: Optional[str], action: str, status: Optional[int] = None) -> Optional[str]:
+    """A one-sentence fix for common error codes, or None."""
+    value = code or ""
+    if value in ("SignatureDoesNotMatch", "IncompleteSignature"):
+        return (
+            "Check access_key_secret: it must be the secret of the same AccessKey pair as the access key id "
+            "(no missing characters, no extra spaces); a proxy that rewrites requests also causes this."
+        )
+    if value == "InvalidAccessKeyId.NotFound":
+        return "The AccessKey id does not exist: check access_key_id (or the credential source in use) and the account."
+    if value == "InvalidAccessKeyId.Inactive":
+        return "The AccessKey is disabled: enable it in the RAM console or use another AccessKey."
+    if value.startswith("InvalidTimeStamp") or value == "IllegalTimestamp":
+        return (
+            "The clock of the host that runs the module differs from real time by more than 15 minutes: "
+            "synchronise it (NTP) and try again."
+        )
+    if value.startswith("InvalidSecurityToken"):
+        return (
+            "The STS security token is expired, malformed or not issued for this AccessKey id: use a fresh "
+            "token, or let the collection get one (assume_role, instance RAM role)."
+        )
+    if value.startswith(("Forbidden", "NoPermission")) or (status == 403 and not value):
+        return "Attach a RAM policy that allows the action eflo:%s to the RAM user or role in use." % action
+    if value == "InvalidRegionId":
+        return "The region and the endpoint must name the same region: check region_id and endpoint."
+    if value == "InvalidApi.NotFound":
+        return "Check the action name (%s) and that the endpoint is an eflo-controller endpoint." % action
+    if value == "InvalidProduct.NotFound":
+        return "The endpoint does not serve eflo-controller: check endpoint and region_id."
+    if value.startswith("Throttling") or value == "Rejected.Throttling" or status == 429:
+        return "The API rate limit was hit: poll less often or run fewer calls at the same time."
+    return None
+
+
+def _describe(action: str, code: Optional[str], message: Optional[str], status: Optional[int], request_id: Optional[str]) -> str:
+    what = ": ".join(part for part in (code, message) if part) or "no error code in the answer"
+    details = ["HTTP %s" % status if status is not None else None, "request id %s" % request_id if request_id else None]
+    detail = ", ".join(part for part in details if part)
+    text = "%s %s failed: %s" % (SERVICE, action, what.rstrip("."))
+    if detail:
+        text += " (%s)" % detail
+    hint = hint_for(code, action, status)
+    return "%s. %s" % (text, hint) if hint else text + "."
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.strip() or None
+
+
+def _first(data: Mapping[str, Any], *names: str) -> Optional[str]:
+    for name in names:
+        value = _text(data.get(name))
+        if value:
+            return value
+    return None
+
+
+class _Redactor:
+    """Removes secrets (raw and URL-encoded forms) and echoed strings-to-sign from text."""
+
+    def __init__(self, secrets: Iterable[Optional[str]]) -> None:
+        variants = set()
+        for secret in secrets:
+            if not secret or len(secret) < _SECRET_MIN_LEN:
+                continue
+            once = quote(secret, safe="")
+            variants.update({secret, once, quote(secret, safe="~"), quote(once, safe=""), quote_plus(secret)})
+        self._variants: List[str] = sorted(variants, key=len, reverse=True)
+
+    def __call__(self, text: Optional[str]) -> Optional[str]:
+        """Server-provided text: echoed strings-to-sign are cut, then secrets replaced."""
+        if not text:
+            return text
+        return self.secrets(_STRING_TO_SIGN_RE.sub(r"\1 <omitted>", text))
+
+    def secrets(self, text: str) -> str:
+        """Replace every form of every secret in ``text``."""
+        for variant in self._variants:
+            text = text.replace(variant, "<redacted>")
+        return text
+
+
+def _signature_of(signed: SignedRequest) -> Optional[str]:
+    auth = signed.headers.get("Authorization", "")
+    if "Signature=" in auth:
+        return auth.rsplit("Signature=", 1)[1]
+    query = urlsplit(signed.url).query
+    for pair in query.split("&"):
+        if pair.startswith("Signature="):
+            return pair[len("Signature="):]
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ responses
+class _BodyTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _json_object(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """(object, None) or (None, why the body is not a JSON object)."""
+    if not raw.strip():
+        return None, "the body is empty"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, "the body is not valid UTF-8 (byte 0x%02x at offset %d)" % (raw[exc.start], exc.start)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return None, "the body is JSON nested too deeply to read"
+    except ValueError as exc:
+        return None, "the body is not valid JSON, it may be truncated (%s)" % exc
+    if not isinstance(data, dict):
+        return None, "the body is a JSON %s, not an object" % type(data).__name__
+    return data, None
+
+
+def _envelope_error(data: Mapping[str, Any]) -> Optional[Tuple[str, Optional[str]]]:
+    """(code, message) when a 2xx body is an error envelope (``ErrorCodeInfo`` / ``Success`` false)."""
+    info = data.get("ErrorCodeInfo")
+    if isinstance(info, Mapping) and str(info.get("Success")).strip().lower() == "false":
+        code = _first(info, "ErrorCode", "Code", "code") or "ErrorCodeInfo"
+        return code, _first(info, "ErrorMessage", "Message", "message")
+    if str(data.get("Success")).strip().lower() == "false" and ("Code" in data or "Message" in data):
+        return _first(data, "Code", "code") or "Success=false", _first(data, "Message", "message")
+    return None
+
+
+def _root_causes(exc: BaseException) -> List[BaseException]:
+    chain: List[BaseException] = []
+    current: Optional[BaseException] = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    for item in _root_causes(exc):
+        if isinstance(item, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(item):
+            return True
+    return False
+
+
+def _verify_option(config: ClientConfig) -> Any:
+    """httpx ``verify``: False, True (system / SSL_CERT_FILE store) or an SSLContext for ``ca_bundle``."""
+    if not config.validate_certs:
+        return False
+    if not config.ca_bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=config.ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            "ca_bundle %r could not be loaded (%s): point it at a PEM file of CA certificates" % (config.ca_bundle, exc)
+        ) from None
+
+
+def _check_config(config: ClientConfig) -> None:
+    if config.signature_version not in SIGNATURE_VERSIONS:
+        raise ConfigurationError("signature_version must be one of v3, v2, got %r" % (config.signature_version,))
+    parts = urlsplit(config.endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(
+            "endpoint_url %r is not valid: use https://host[:port] or http://127.0.0.1:PORT" % (config.endpoint_url,)
+        )
+    for name in ("connect_timeout", "read_timeout"):
+        if not getattr(config, name) > 0:
+            raise ConfigurationError("%s must be greater than 0, got %r" % (name, getattr(config, name)))
+    if config.retries < 0:
+        raise ConfigurationError("retries must be 0 or more, got %r" % (config.retries,))
+
+
+def _with_note(error: EfloError, note: str) -> EfloError:
+    error.msg = "%s %s" % (error.msg, note)
+    error.args = (error.msg,)
+    return error
+
+
+# --------------------------------------------------------------------------------------------------- client
+class EfloClient:
+    """Signed calls to eflo-controller (see the module docstring). Use as a context manager or call close()."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        credentials: "CredentialProvider",
+        *,
+        transport: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Optional[random.Random] = None,
+        wall_clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if not HAS_HTTPX:
+            raise ConfigurationError(
+                "Missing Python library httpx: install httpx, pydantic>=2 and jmespath on the host that runs the module."
+            )
+        _check_config(config)
+        self.config = config
+        self.base_url = config.endpoint_url.rstrip("/")
+        self.user_agent = build_user_agent(config.user_agent)
+        self.requests = 0
+        self.retries = 0
+        self._credentials = credentials
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._wall_clock = wall_clock
+        self._http = httpx.Client(
+            transport=transport,
+            verify=_verify_option(config),
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+            trust_env=True,
+            follow_redirects=False,
+        )
+
+    # --------------------------------------------------------------------------------------- public API
+    def call(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        deadline: Optional[float] = None,
+        idempotent: bool = True,
+    ) -> Dict[str, Any]:
+        """Call ``action`` and return the parsed JSON object of the answer.
+
+        ``params`` is an ``eflo_api``-style dict, flattened and routed (body / query) as the SDK does;
+        ``query`` adds parameters to the query string. ``deadline`` is a value of ``clock()``.
+        """
+        validate_action(action)
+        body, wire_query = split_params(action, params)
+        wire_query.update(flatten_params(action, query))
+        return self._call(action, body, wire_query, deadline, idempotent)
+
+    def describe_task(self, task_id: str, *, deadline: Optional[float] = None) -> Dict[str, Any]:
+        """The raw DescribeTask body for ``task_id``; ResponseParseError when it carries no ``TaskState``."""
+        if not isinstance(task_id, str) or not task_id.strip():
+            raise ConfigurationError("task_id must be a non-empty string such as i156331731670384438138, got %r" % (task_id,))
+        data = self.call("DescribeTask", {"TaskId": task_id.strip()}, deadline=deadline, idempotent=True)
+        state = data.get("TaskState")
+        if state is None or (isinstance(state, str) and not state.strip()):
+            request_id = _first(data, "RequestId", "requestId")
+            raise ResponseParseError(
+                "%s DescribeTask for task %s answered HTTP 200 without a TaskState (keys: %s%s); the service "
+                "may have failed internally, try again later." % (
+                    SERVICE,
+                    task_id,
+                    ", ".join(sorted(str(key) for key in data)[:12]) or "none",
+                    ", request id %s" % request_id if request_id else "",
+                ),
+                status=200,
+                request_id=request_id,
+                body_excerpt=excerpt(json.dumps(data, ensure_ascii=False)),
+                action="DescribeTask",
+            )
+        return data
+
+    def close(self) -> None:
+        """Close the HTTP client (its connection pool)."""
+        self._http.close()
+
+    def __enter__(self) -> "EfloClient":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "EfloClient(endpoint=%r, signature_version=%r, requests=%d, retries=%d)" % (
+            self.base_url,
+            self.config.signature_version,
+            self.requests,
+            self.retries,
+        )
+
+    # ---------------------------------------------------------------------------------------- the loop
+    def _call(
+        self,
+        action: str,
+        body: Dict[str, str],
+        query: Dict[str, str],
+        deadline: Optional[float],
+        idempotent: bool,
+    ) -> Dict[str, Any]:
+        retries_done = 0
+        attempts = 0
+        token_refreshed = False
+        last_error: Optional[EfloError] = None
+        while True:
+            if deadline is not None and self._clock() >= deadline:
+                raise self._deadline_error(action, attempts, last_error)
+            attempts += 1
+            try:
+                return self._attempt(action, body, query, deadline)
+            except EfloError as error:
+                last_error = error
+            if isinstance(last_error, ApiError) and last_error.is_expired_token and not token_refreshed:
+                # the gateway rejected the credentials: nothing ran, a retry is safe even for mutating calls
+                token_refreshed = True
+                self._credentials.invalidate()
+                self.retries += 1
+                continue
+            decision = plan_retry(
+                last_error,
+                retries_done=retries_done,
+                max_retries=self.config.retries,
+                idempotent=idempotent,
+                base=self.config.backoff_base,
+                cap=self.config.backoff_cap,
+                rng=self._rng,
+                now=self._clock(),
+                deadline=deadline,
+            )
+            if decision.deadline_exceeded:
+                raise self._deadline_error(action, attempts, last_error)
+            if not decision.retry:
+                raise self._final(last_error, retries_done, idempotent, token_refreshed)
+            self._sleep(decision.delay)
+            retries_done += 1
+            self.retries += 1
+
+    def _final(self, error: EfloError, retries_done: int, idempotent: bool, token_refreshed: bool) -> EfloError:
+        if isinstance(error, ApiError) and error.is_expired_token and token_refreshed:
+            return _with_note(error, "The token was still expired after the credentials were fetched again.")
+        if retries_done:
+            return _with_note(error, "Gave up after %d retries." % retries_done)
+        if isinstance(error, TransportError) and not idempotent and error.kind != "connect":
+            return _with_note(
+                error,
+                "The call changes state and was not retried because the request may have reached the service: "
+                "check the resource (for example with DescribeCluster) before running it again.",
+            )
+        return error
+
+    def _deadline_error(self, action: str, attempts: int, last_error: Optional[EfloError]) -> DeadlineExceeded:
+        if last_error is None:
+            msg = "%s %s was not called: the deadline had already passed." % (SERVICE, action)
+        else:
+            msg = "%s %s did not succeed before the deadline (%d attempt%s); last error: %s" % (
+                SERVICE,
+                action,
+                attempts,
+                "" if attempts == 1 else "s",
+                last_error.msg,
+            )
+        return DeadlineExceeded(msg, last_error)
+
+    # ------------------------------------------------------------------------------------- one attempt
+    def _timeout(self, deadline: Optional[float]) -> Any:
+        connect, read = self.config.connect_timeout, self.config.read_timeout
+        if deadline is not None:
+            remaining = max(deadline - self._clock(), _MIN_TIMEOUT)
+            connect, read = min(connect, remaining), min(read, remaining)
+        return httpx.Timeout(read, connect=connect, pool=connect)
+
+    def _sign(self, action: str, body: Dict[str, str], query: Dict[str, str], creds: "Credentials") -> SignedRequest:
+        return sign_rpc_request(
+            base_url=self.base_url,
+            action=action,
+            version=API_VERSION,
+            params=body,
+            query=query or None,
+            credentials=creds,
+            signature_version=self.config.signature_version,
+            now=self._wall_clock(),
+            nonce=new_nonce(),
+            user_agent=self.user_agent,
+        )
+
+    def _attempt(self, action: str, body: Dict[str, str], query: Dict[str, str], deadline: Optional[float]) -> Dict[str, Any]:
+        creds = self._credentials.get()
+        signed = self._sign(action, body, query, creds)
+        redact = _Redactor([creds.access_key_secret, creds.security_token, _signature_of(signed)])
+        request = self._http.build_request(
+            signed.method, signed.url, headers=signed.headers, content=signed.body, timeout=self._timeout(deadline)
+        )
+        self.requests += 1
+        status, headers, raw = self._exchange(action, request, redact)
+        if 200 <= status < 300:
+            return self._success(action, status, headers, raw, redact)
+        raise self._api_error(action, status, headers, raw, redact)
+
+    def _exchange(self, action: str, request: Any, redact: _Redactor) -> Tuple[int, Any, bytes]:
+        """Send ``request`` and read the body (capped): (status, headers, bytes)."""
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(action, exc, redact, before_answer=True) from None
+        try:
+            raw = self._read_capped(response)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(action, exc, redact, before_answer=False) from None
+        except _BodyTooLarge as too_large:
+            raise ResponseParseError(
+                "%s %s answered HTTP %d with a body larger than %d MiB (at least %d bytes); it was not read. "
+                "Check that the endpoint is an eflo-controller endpoint." % (
+                    SERVICE, action, response.status_code, MAX_BODY_BYTES // (1024 * 1024), too_large.size),
+                status=response.status_code,
+                request_id=response.headers.get("x-acs-request-id"),
+                action=action,
+            ) from None
+        finally:
+            response.close()
+        return response.status_code, response.headers, raw
+
+    @staticmethod
+    def _read_capped(response: Any) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _BodyTooLarge(int(declared))
+        chunks: List[bytes] = []
+        total = 0
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > MAX_BODY_BYTES:
+                raise _BodyTooLarge(total)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _transport_error(self, action: str, exc: Exception, redact: _Redactor, *, before_answer: bool) -> EfloError:
+        detail = redact(str(exc) or type(exc).__name__) or type(exc).__name__
+        where = "%s %s to %s" % (SERVICE, action, self.base_url)
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return ConfigurationError("%s: %s. Use an http:// or https:// endpoint." % (where, detail))
+        if before_answer and isinstance(exc, httpx.ConnectError) and _is_certificate_error(exc):
+            return TransportError(
+                "%s failed: the TLS certificate could not be verified (%s). Set ca_bundle to the CA that signed "
+                "the endpoint's certificate, or validate_certs: false for a test endpoint only." % (where, detail),
+                kind="tls",
+            )
+        if before_answer and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)):
+            return TransportError(
+                "%s failed: could not connect (%s: %s). Check the endpoint, the network and any proxy settings."
+                % (where, type(exc).__name__, detail),
+                kind="connect",
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return TransportError(
+                "%s failed: timed out waiting for the answer (%s: %s); read_timeout is %gs."
+                % (where, type(exc).__name__, detail, self.config.read_timeout),
+                kind="timeout",
+            )
+        return TransportError("%s failed: %s: %s." % (where, type(exc).__name__, detail), kind="network")
+
+    def _success(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> Dict[str, Any]:
+        data, problem = _json_object(raw)
+        request_id = headers.get("x-acs-request-id")
+        if data is None:
+            text = raw.decode("utf-8", errors="replace")
+            raise ResponseParseError(
+                "%s %s answered HTTP %d but %s: %s" % (SERVICE, action, status, problem, excerpt(redact(text) or "") or "(empty)"),
+                status=status,
+                request_id=request_id,
+                body_excerpt=excerpt(redact(text) or "") or None,
+                action=action,
+            )
+        envelope = _envelope_error(data)
+        if envelope is not None:
+            code, message = envelope
+            request_id = _first(data, "RequestId", "requestId") or request_id
+            message = redact(message)
+            raise ApiError(
+                redact.secrets(_describe(action, code, message, status, request_id)),
+                code=code,
+                message=message,
+                request_id=request_id,
+                status=status,
+                body_excerpt=excerpt(redact(json.dumps(data, ensure_ascii=False)) or ""),
+                action=action,
+            )
+        return data
+
+    def _api_error(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> ApiError:
+        data, _ = _json_object(raw)
+        retry_after = parse_retry_after(headers, now=self._wall_clock())
+        header_request_id = headers.get("x-acs-request-id")
+        if data is not None and any(key in data for key in ("Code", "code", "Message", "message")):
+            code = _first(data, "Code", "code")
+            message = redact(_first(data, "Message", "message"))
+            request_id = _first(data, "RequestId", "requestId") or header_request_id
+            return ApiError(
+                redact.secrets(_describe(action, code, message, status, request_id)),
+                code=code,
+                message=message,
+                request_id=request_id,
+                status=status,
+                recommend=_first(data, "Recommend", "recommend"),
+                host_id=_first(data, "HostId", "hostId"),
+                retry_after=retry_after,
+                action=action,
+            )
+        text = raw.decode("utf-8", errors="replace")
+        body_excerpt = excerpt(redact(text) or "") or None
+        content_type = headers.get("content-type", "unknown content type").split(";")[0].strip()
+        reason = _reason(status)
+        msg = "%s %s failed: HTTP %d%s with a non-JSON body (%s)%s: %s" % (
+            SERVICE,
+            action,
+            status,
+            " " + reason if reason else "",
+            content_type or "unknown content type",
+            ", request id %s" % header_request_id if header_request_id else "",
+            body_excerpt or "(empty)",
+        )
+        hint = hint_for(None, action, status)
+        if status in (502, 503, 504):
+            hint = "A proxy or load balancer in front of the service answered; this is usually temporary."
+        return ApiError(
+            msg + (" " + hint if hint else ""),
+            status=status,
+            request_id=header_request_id,
+            body_excerpt=body_excerpt,
+            retry_after=retry_after,
+            action=action,
+        )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+__all__ = [
+    "API_VERSION",
+    "COLLECTION_VERSION",
+    "MAX_BODY_BYTES",
+    "ClientConfig",
+    "EfloClient",
+    "build_user_agent",
+    "default_user_agent",
+    "hint_for",
+    "utcnow",
+]
