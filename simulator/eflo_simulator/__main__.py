@@ -1,0 +1,10 @@
+"""``python -m eflo_simulator``."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
