@@ -588,7 +588,7 @@ class EfloClient:
         return data
 
     def _api_error(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> ApiError:
-        data, _ = _json_object(raw)
+        data = _json_object(raw)[0]
         retry_after = parse_retry_after(headers, now=self._wall_clock())
         header_request_id = headers.get("x-acs-request-id")
         if data is not None and any(key in data for key in ("Code", "code", "Message", "message")):

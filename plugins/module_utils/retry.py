@@ -21,6 +21,7 @@ is never slept: :func:`plan_retry` says "stop" instead.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -71,7 +72,7 @@ def parse_retry_after(headers: Mapping[str, str], now: Optional[datetime] = None
             millis = float(acs.strip())
         except ValueError:
             millis = -1.0
-        if millis > 0 and millis == millis:  # also rules out NaN
+        if millis > 0 and not math.isnan(millis):
             return min(millis / 1000.0, MAX_RETRY_AFTER)
     standard = _header(headers, "retry-after")
     if standard is None:

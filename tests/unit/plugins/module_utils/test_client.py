@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
@@ -191,7 +191,7 @@ def rfc3986(value: str) -> str:
 def verify_v3(request: httpx.Request, secret: str) -> Dict[str, str]:
     """Re-derive the V3 signature from the request as received; return the parsed Authorization fields."""
     auth = request.headers["authorization"]
-    algorithm, _, rest = auth.partition(" ")
+    algorithm, dummy, rest = auth.partition(" ")
     assert algorithm == "ACS3-HMAC-SHA256"
     fields = dict(part.split("=", 1) for part in rest.split(","))
     signed = fields["SignedHeaders"].split(";")
@@ -425,6 +425,10 @@ def test_backoff_uses_full_jitter_with_base_and_cap():
     assert fake_time.sleeps == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
 
 
+def fixed_wall_clock() -> datetime:
+    return datetime(2024, 5, 20, 8, 0, 1, tzinfo=timezone.utc)
+
+
 @pytest.mark.parametrize(
     "headers, expected",
     [
@@ -436,8 +440,7 @@ def test_backoff_uses_full_jitter_with_base_and_cap():
 def test_retry_after_is_honoured_as_a_floor(headers, expected):
     server = Server(err(400, "Throttling.User", headers=headers), ok())
     fake_time = FakeTime()
-    wall = lambda: datetime(2024, 5, 20, 8, 0, 1, tzinfo=timezone.utc)  # noqa: E731 - a fixed wall clock
-    with make(server, fake_time=fake_time, wall=wall) as client:
+    with make(server, fake_time=fake_time, wall=fixed_wall_clock) as client:
         client.describe_task(TASK_ID)
     assert fake_time.sleeps == [expected]
 
@@ -565,7 +568,14 @@ def test_credential_errors_propagate_unchanged():
 def test_json_error_carries_every_field_and_a_complete_message():
     recommend = "https://api.aliyun.com/troubleshoot?q=InvalidParameter&product=eflo-controller"
     server = Server(
-        err(400, "InvalidParameter", "The specified TaskId is not valid.", "3C85E634-24F4", Recommend=recommend, HostId="eflo-controller.cn-wulanchabu.aliyuncs.com")
+        err(
+            400,
+            "InvalidParameter",
+            "The specified TaskId is not valid.",
+            "3C85E634-24F4",
+            Recommend=recommend,
+            HostId="eflo-controller.cn-wulanchabu.aliyuncs.com",
+        )
     )
     with make(server) as client, pytest.raises(ApiError) as info:
         client.describe_task(TASK_ID)
@@ -649,7 +659,10 @@ def test_200_envelope_with_success_true_is_fine():
         assert client.describe_task(TASK_ID)["TaskState"] == "running"
 
 
-@pytest.mark.parametrize("body", [{"RequestId": "NO-STATE", "ClusterId": "i1"}, {"RequestId": "NO-STATE", "TaskState": None}, {"RequestId": "NO-STATE", "TaskState": " "}])
+@pytest.mark.parametrize(
+    "body",
+    [{"RequestId": "NO-STATE", "ClusterId": "i1"}, {"RequestId": "NO-STATE", "TaskState": None}, {"RequestId": "NO-STATE", "TaskState": " "}],
+)
 def test_describe_task_without_task_state_is_a_parse_error(body):
     with make(Server(ok(body))) as client, pytest.raises(ResponseParseError) as info:
         client.describe_task(TASK_ID)

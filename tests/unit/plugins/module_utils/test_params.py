@@ -218,7 +218,7 @@ def _sdk_tables():
     for match in pattern.finditer(source):
         action = "".join(part.capitalize() for part in match.group(1).split("_"))
         body = match.group(2)
-        for _, name, style in re.findall(r"array_to_string_with_specified_style\(tmp_req\.(\w+), '(\w+)', '(\w+)'\)", body):
+        for name, style in re.findall(r"array_to_string_with_specified_style\(tmp_req\.\w+, '(\w+)', '(\w+)'\)", body):
             (json_t if style == "json" else simple_t).setdefault(action, set()).add(name)
         for name in re.findall(r"query\['(\w+)'\]", body):
             query_t.setdefault(action, set()).add(name)

@@ -52,7 +52,7 @@ def test_backoff_full_jitter_within_bounds(attempt, base, cap, seed):
 
 def test_backoff_is_jittered_not_constant():
     rng = random.Random(7)
-    delays = {round(backoff_delay(4, 1.0, 20.0, rng), 6) for _ in range(20)}
+    delays = {round(backoff_delay(4, 1.0, 20.0, rng), 6) for dummy in range(20)}
     assert len(delays) > 10
     assert all(0 <= d <= 16.0 for d in delays)
 
