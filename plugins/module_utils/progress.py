@@ -273,7 +273,7 @@ def describe_failed_task(record: Any) -> str:
         text += " " + _state_and_step(record.task_state, record.step)
     why = record.reason or task.get("message")
     if why:
-        text += ": %s" % clip(why, MESSAGE_LIMIT * 2 if record.reason else MESSAGE_LIMIT)
+        text += "%s%s" % (": " if record.task is not None else " ", clip(why, MESSAGE_LIMIT * 2 if record.reason else MESSAGE_LIMIT))
     parts = failed_parts(task)
     if parts:
         text += "; " + parts

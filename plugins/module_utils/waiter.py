@@ -213,7 +213,7 @@ class WaitConfig:
     fail_on_sub_task_failure: bool = False
     fail_fast: bool = True
     not_found_grace: float = 60.0
-    summary_window: float = 10.0  # longest time a transition waits in the event buffer
+    summary_window: float = 30.0  # longest time a transition waits in the event buffer (big batches)
     max_transitions_per_task: int = 50
 
 
