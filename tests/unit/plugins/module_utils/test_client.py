@@ -957,3 +957,13 @@ def test_connection_refused_on_a_real_socket_is_a_connect_error(no_proxy_env):
         client.call("DeleteCluster", {"ClusterId": "i1"}, idempotent=False)
     assert info.value.kind == "connect"
     assert client.requests == 3 and len(fake_time.sleeps) == 2     # connect errors are safe to retry
+
+
+def test_with_the_real_static_provider():
+    credentials = pytest.importorskip("ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials")
+    provider = credentials.StaticProvider(credentials.Credentials(AK2, SECRET2, TOKEN, source="env"))
+    server = Server(ok())
+    with EfloClient(ClientConfig(endpoint_url=BASE), provider, transport=httpx.MockTransport(server)) as client:
+        assert client.describe_task(TASK_ID)["TaskState"] == "running"
+    assert verify_v3(server.requests[0], SECRET2)["Credential"] == AK2
+    assert server.requests[0].headers["x-acs-security-token"] == TOKEN
