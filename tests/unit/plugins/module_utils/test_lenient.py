@@ -223,7 +223,7 @@ def test_parse_node_ids_does_not_evaluate_code():
 
 def test_parse_node_ids_deep_nesting_is_bounded():
     deep = "x"
-    for _ in range(5000):
+    for _level in range(5000):
         deep = [deep]
     assert parse_node_ids(deep) == []
     assert parse_node_ids("[" * 100000 + "]" * 100000) == []
@@ -266,7 +266,10 @@ def test_to_text_circular_structure():
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [(3, 3), ("12", 12), (" -4 ", -4), (2.0, 2), (2.5, None), ("2.5", None), ("x", None), (True, None), (None, None), ("9" * 5000, None), (float("inf"), None), ([], None)],
+    [
+        (3, 3), ("12", 12), (" -4 ", -4), (2.0, 2), (2.5, None), ("2.5", None), ("x", None),
+        (True, None), (None, None), ("9" * 5000, None), (float("inf"), None), ([], None),
+    ],
 )
 def test_to_int(raw, expected):
     assert to_int(raw) == expected
@@ -274,7 +277,10 @@ def test_to_int(raw, expected):
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [(True, True), (False, False), ("True", True), ("false", False), (" yes ", True), ("off", False), (1, True), (0, False), (2, None), ("maybe", None), (None, None), ([], None)],
+    [
+        (True, True), (False, False), ("True", True), ("false", False), (" yes ", True), ("off", False),
+        (1, True), (0, False), (2, None), ("maybe", None), (None, None), ([], None),
+    ],
 )
 def test_to_bool(raw, expected):
     assert to_bool(raw) is expected
@@ -386,7 +392,7 @@ def test_snake_case_keys_ignore_keeps_user_keys():
 
 def test_snake_case_keys_deep_nesting_does_not_overflow():
     deep: dict = {"LeafValue": 1}
-    for _ in range(20000):
+    for _level in range(20000):
         deep = {"ChildNode": deep}
     converted = snake_case_keys(deep)
     depth = 0

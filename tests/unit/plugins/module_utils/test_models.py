@@ -314,10 +314,12 @@ def test_time_shapes_in_every_time_field(raw, expected):
     [(12, "12"), (1.5, "1.5"), (True, "true"), (False, "false"), ({"a": "节"}, '{"a":"节"}'), ([1, 2], "[1,2]"), (None, None)],
 )
 def test_wrong_scalar_types_are_coerced_to_text(raw, expected):
-    body = minimal(ClusterId=raw, ClusterName=raw, Message=raw, TaskType=raw, RequestId=raw, Steps=[{"StepName": raw, "Message": raw, "SubTasks": [{"TaskId": raw}]}])
+    steps = [{"StepName": raw, "Message": raw, "SubTasks": [{"TaskId": raw}]}]
+    body = minimal(ClusterId=raw, ClusterName=raw, Message=raw, TaskType=raw, RequestId=raw, Steps=steps)
     result = task_dict(body)
     step = result["steps"][0]
-    values = {result["cluster_id"], result["cluster_name"], result["message"], result["task_type"], result["request_id"], step["step_name"], step["message"], step["sub_tasks"][0]["task_id"]}
+    values = {result[key] for key in ("cluster_id", "cluster_name", "message", "task_type", "request_id")}
+    values.update({step["step_name"], step["message"], step["sub_tasks"][0]["task_id"]})
     assert values == {expected}
 
 
@@ -335,7 +337,15 @@ def test_task_id_argument_wins_and_body_task_id_is_the_fallback():
 
 
 def test_unicode_and_large_bodies():
-    steps = [{"StepName": "step-%d" % i, "StepState": "execution_success", "StageTag": "集群扩容", "SubTasks": [{"TaskId": "s%d-%d" % (i, j), "TaskState": "running"} for j in range(50)]} for i in range(20)]
+    steps = [
+        {
+            "StepName": "step-%d" % i,
+            "StepState": "execution_success",
+            "StageTag": "集群扩容",
+            "SubTasks": [{"TaskId": "s%d-%d" % (i, j), "TaskState": "running"} for j in range(50)],
+        }
+        for i in range(20)
+    ]
     result = task_dict(minimal(Steps=steps, Message="节点 ✓"))
     assert len(result["steps"]) == 20 and sum(len(s["sub_tasks"]) for s in result["steps"]) == 1000
     assert result["message"] == "节点 ✓"
@@ -460,7 +470,10 @@ def test_describe_cluster():
 
 
 def test_list_clusters_item_with_epoch_seconds_and_junk():
-    item = {"ClusterId": "c", "CreateTime": "1672134938", "UpdateTime": 1672134968, "NodeCount": "many", "OperatingState": "Deleting", "Components": "n/a", "Tags": [{"Key": "k", "Value": "v"}]}
+    item = {
+        "ClusterId": "c", "CreateTime": "1672134938", "UpdateTime": 1672134968, "NodeCount": "many",
+        "OperatingState": "Deleting", "Components": "n/a", "Tags": [{"Key": "k", "Value": "v"}],
+    }
     cluster = cluster_from_body(item)
     assert isinstance(cluster, Cluster)
     result = cluster_to_dict(cluster)
@@ -523,4 +536,5 @@ def test_node_error_envelopes(body):
 
 def test_reexported_helpers():
     assert classify_state("execution_fail") == "failure"
-    assert snake_case_keys({"RequestId": 1, "NodeIds": [], "VSwitchId": "v", "HpnZone": "A"}) == {"request_id": 1, "node_ids": [], "vswitch_id": "v", "hpn_zone": "A"}
+    converted = snake_case_keys({"RequestId": 1, "NodeIds": [], "VSwitchId": "v", "HpnZone": "A"})
+    assert converted == {"request_id": 1, "node_ids": [], "vswitch_id": "v", "hpn_zone": "A"}
