@@ -15,7 +15,8 @@ For the adapter::
 Bounds: :func:`format_transitions` prints one line per change up to ``max_lines`` changes and one summary
 line above that ("37 tasks changed state: 30 running, 7 execution_success"); messages quoted from the API
 are cut to :data:`MESSAGE_LIMIT` characters; the outcome ``msg`` lists at most :data:`MAX_LISTED_FAILED`
-failed and :data:`MAX_LISTED_UNFINISHED` unfinished tasks ("and N more") and is cut to :data:`MSG_LIMIT`.
+failed and :data:`MAX_LISTED_UNFINISHED` unfinished tasks ("and N more"), each section within
+:data:`SECTION_LIMIT` characters (long task descriptions are clipped), and is cut to :data:`MSG_LIMIT` at worst.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ MAX_LISTED_SUB_TASKS = 3
 MAX_LISTED_UNFINISHED = 20
 MAX_LISTED_IDS = 20
 MAX_SUMMARY_STATES = 5
-MSG_LIMIT = 4000
+SECTION_LIMIT = 3600  # failed tasks / unfinished tasks, each
+MSG_LIMIT = 8000
 UNKNOWN = "unknown"
 
 
@@ -190,7 +192,7 @@ def _count_by(values: Iterable[str]) -> List[Tuple[str, int]]:
 
 def _counts_text(counts: Sequence[Tuple[str, int]], limit: int = MAX_SUMMARY_STATES) -> str:
     shown = ["%d %s" % (n, state) for state, n in counts[:limit]]
-    rest = sum(n for _, n in counts[limit:])
+    rest = sum(n for _state, n in counts[limit:])
     if rest:
         shown.append("%d other" % rest)
     return ", ".join(shown)
@@ -303,16 +305,22 @@ def _finished_counts(records: Sequence[Any]) -> Tuple[int, int]:
     return succeeded, failed
 
 
+def _fit(details: Sequence[str], budget: int) -> List[str]:
+    """Clip each item so that all of them fit in ``budget`` characters together (at least 120 each)."""
+    each = max(120, budget // max(1, len(details)))
+    return [clip(d, each) for d in details]
+
+
 def _failure_section(failed: Sequence[Any], total: int, succeeded: int, elapsed: float) -> str:
     head = "%d of %s failed" % (len(failed), plural(total, "task")) if total > 1 else "task failed"
     if total > 1:
         head += " (%d succeeded)" % succeeded
-    details = ["[%s]" % describe_failed_task(r) for r in failed[:MAX_LISTED_FAILED]]
-    return "%s after %s: %s" % (head, format_duration(elapsed), _and_more(details, len(failed), " "))
+    details = _fit([describe_failed_task(r) for r in failed[:MAX_LISTED_FAILED]], SECTION_LIMIT)
+    return "%s after %s: %s" % (head, format_duration(elapsed), _and_more(["[%s]" % d for d in details], len(failed), " "))
 
 
 def _timeout_section(unfinished: Sequence[Any], total: int, elapsed: float, timeout: float) -> str:
-    details = [describe_unfinished_task(r) for r in unfinished[:MAX_LISTED_UNFINISHED]]
+    details = _fit([describe_unfinished_task(r) for r in unfinished[:MAX_LISTED_UNFINISHED]], SECTION_LIMIT)
     return "timed out after %s (timeout %s) with %d of %s unfinished: %s" % (
         format_duration(elapsed), format_seconds(timeout), len(unfinished), plural(total, "task"),
         _and_more(details, len(unfinished)))

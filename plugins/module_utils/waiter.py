@@ -435,8 +435,7 @@ class RateWindow:
         return max(free, self._hold_until)
 
     def record(self, when: float, count: int) -> None:
-        for _ in range(count):
-            self._calls.append(when)
+        self._calls.extend([when] * count)
         while len(self._calls) > self.capacity:  # only when a caller overdraws; keep memory bounded
             self._calls.popleft()
 
@@ -778,7 +777,7 @@ class _Waiter:
         budget = self.limiter.available(now)
         batch: List[TaskRecord] = []
         while self.heap and self.heap[0][0] <= now and len(batch) < budget:
-            _, _, task_id = heapq.heappop(self.heap)
+            task_id = heapq.heappop(self.heap)[2]
             record = self.by_id[task_id]
             if record.result == RESULT_PENDING:
                 batch.append(record)

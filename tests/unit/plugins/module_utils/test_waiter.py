@@ -696,7 +696,7 @@ def test_wrong_type_fails_at_once_before_waiting() -> None:
 
 def test_missing_task_type_warns_and_waits() -> None:
     outcome = wait({"i1": constant(task("i1", "execution_success", task_type=None))},
-                        WaitConfig(expected_task_types=("extend_cluster",), **FAST))
+                   WaitConfig(expected_task_types=("extend_cluster",), **FAST))
     assert outcome.status == "success"
     assert outcome.warnings == ["Task i1 has no task_type; expected_task_types could not be checked."]
 
@@ -869,3 +869,15 @@ def test_memory_stays_small_per_task() -> None:
     assert isinstance(record.task, dict) and record.task["steps"][1]["step_name"] == "s29"
     assert all(set(t) == {"time", "task_state", "step"} for t in record.transitions)
     assert not hasattr(record, "__dict__"), "records use __slots__"
+
+
+def test_without_jmespath_simple_paths_work_and_complex_ones_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils import waiter
+
+    monkeypatch.setattr(waiter, "jmespath", None)
+    simple = compiled([Acceptor("failure", "steps_info.phase", "broken")])
+    assert evaluate_acceptors(simple, {"task_state": "execution_success"})[0] == "success"
+    assert evaluate_acceptors(simple, {"task_state": "running", "steps_info": {"phase": "BROKEN"}})[0] == "failure"
+    assert evaluate_acceptors(simple, {"task_state": "running", "steps_info": "flat"})[0] == "retry"
+    with pytest.raises(ConfigurationError, match="needs the jmespath library"):
+        compiled([Acceptor("success", "steps[0].step_state", "x")])
