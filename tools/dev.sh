@@ -139,7 +139,7 @@ cmd_units() {
     log "units: no tests/unit"
   fi
   if [ -d "$ROOT/simulator/tests" ]; then
-    (cd "$ROOT/simulator" && pytest_allow_empty -q -p no:cacheprovider tests) || rc=$?
+    (cd "$ROOT/simulator" && pytest_allow_empty -q -p no:cacheprovider -m "not long" tests) || rc=$?
   else
     log "units: no simulator/tests"
   fi
@@ -147,7 +147,7 @@ cmd_units() {
 }
 
 cmd_integration() {
-  (cd "$ROOT" && pytest_allow_empty -q -p no:cacheprovider -n 2 tests/integration "$@")
+  (cd "$ROOT" && pytest_allow_empty -q -p no:cacheprovider -n 2 -m "not long" tests/integration "$@")
 }
 
 lint_tree() {  # lint_tree VAR: a temp ANSIBLE_COLLECTIONS_PATH whose alibabacloud/eflo links to the checkout
@@ -183,8 +183,7 @@ SIM_PID=
 stop_simulator() {
   if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
     kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null
-    local i
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       kill -0 "$SIM_PID" 2>/dev/null || break
       sleep 0.1
     done
@@ -194,13 +193,13 @@ stop_simulator() {
 }
 
 start_simulator() {  # start_simulator WORKDIR VAR: start it on a free loopback port, store its URL in VAR
-  local work=$1 i speed=()
+  local work=$1 speed=()
   [ -n "${EFLO_DEMO_SPEED:-}" ] && speed=(--speed "$EFLO_DEMO_SPEED")
   # setsid: its own process group, so that stop_simulator also ends any worker it spawns
   setsid "$PY" -m eflo_simulator --host 127.0.0.1 --port 0 --ready-file "$work/ready" "${speed[@]+"${speed[@]}"}" \
     </dev/null >"$work/simulator.log" 2>&1 &
   SIM_PID=$!
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     if [ -s "$work/ready" ]; then
       printf -v "$2" '%s' "$(cat "$work/ready")"
       return 0
