@@ -86,6 +86,9 @@ Status and ``to_result()``
     ``retries``, ``failed``, ``msg``, ``warnings`` (and the error's detail keys for status ``error``).
 
 :func:`wait_for_tasks` raises :class:`ConfigurationError` for a bad config or bad task ids, before polling.
+Exceptions that are not :class:`EfloError` (``KeyboardInterrupt`` from ``sleep`` or ``fetch``, bugs) propagate
+at once; the engine holds no resources, so Ctrl-C stops it promptly (sleeps are never longer than the time to
+the next due poll, heartbeat or deadline).
 """
 
 from __future__ import annotations
@@ -800,13 +803,15 @@ class _Waiter:
             answers: FetchResult = self.fetch(list(ids))
         except EfloError as exc:
             answers = {task_id: exc for task_id in ids}
+        if not isinstance(answers, Mapping):
+            raise TypeError("fetch() must return a dict of task id -> task dict or EfloError, got %s" % type(answers).__name__)
         now = self.clock()
         self.limiter.record(now, len(ids))
         self.polls += len(ids)
         for record in batch:
             record.polls += 1
             record.last_poll = now
-            answer = answers.get(record.task_id) if isinstance(answers, Mapping) else None
+            answer = answers.get(record.task_id)
             if answer is None:
                 answer = TransportError("The poll returned no answer for task %s." % record.task_id, kind="no_answer")
             if isinstance(answer, EfloError):

@@ -881,3 +881,48 @@ def test_without_jmespath_simple_paths_work_and_complex_ones_say_what_to_install
     assert evaluate_acceptors(simple, {"task_state": "running", "steps_info": "flat"})[0] == "retry"
     with pytest.raises(ConfigurationError, match="needs the jmespath library"):
         compiled([Acceptor("success", "steps[0].step_state", "x")])
+
+
+def test_fetch_returning_a_non_mapping_is_a_bug() -> None:
+    clock = FakeClock()
+    with pytest.raises(TypeError, match="must return a dict"):
+        wait_for_tasks(["i1"], lambda ids: [task("i1")], WaitConfig(**FAST),  # type: ignore[arg-type,return-value]
+                       clock=clock, sleep=clock.sleep, rng=random.Random(1))
+
+
+def test_keyboard_interrupt_propagates() -> None:
+    clock = FakeClock()
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    service = FakeService(clock, {"i1": constant(task("i1"))})
+    with pytest.raises(KeyboardInterrupt):
+        wait_for_tasks(["i1"], service, WaitConfig(**FAST), clock=clock, sleep=interrupted, rng=random.Random(1))
+    assert service.api_calls == 1
+
+
+def test_thirty_percent_faults_every_outcome_still_right() -> None:
+    rng = random.Random(5)
+    faults = [TransportError("Connection reset.", kind="network"),
+              ApiError("Throttled.", code="Throttling.User", status=400),
+              ApiError("Internal error.", code="InternalError", status=500),
+              DeadlineExceeded("Out of time.")]
+    expected: Dict[str, str] = {}
+    scripts: Dict[str, Script] = {}
+    for n in range(200):
+        task_id = "i%03d" % n
+        final = "execution_fail" if n % 7 == 0 else "execution_success"
+        expected[task_id] = "failed" if final == "execution_fail" else "succeeded"
+        clean = timeline(task_id, [(0, "running", "a"), (rng.uniform(50, 500), final, "b")])
+
+        def script(elapsed: float, clean: Script = clean) -> Answer:
+            return rng.choice(faults) if rng.random() < 0.3 else clean(elapsed)
+
+        scripts[task_id] = script
+    outcome = wait(scripts, WaitConfig(timeout=3600, delay=10, max_delay=40, max_rate=10, fail_fast=False, heartbeat_interval=0))
+    assert outcome.status == "failure"
+    assert outcome.succeeded_task_ids == [t for t, r in expected.items() if r == "succeeded"]
+    assert outcome.failed_task_ids == [t for t, r in expected.items() if r == "failed"]
+    assert outcome.timed_out_task_ids == [] and outcome.pending_task_ids == []
+    assert 0.2 < outcome.retries / outcome.polls < 0.4
