@@ -124,29 +124,36 @@ class Sim:
         return int(head.split(b" ", 2)[1]), rest
 
 
-def start_simulator(directory: Path, *extra: str, credentials: Any = None) -> Sim:
+def start_simulator(directory: Path, *extra: str, credentials: Any = None, timeout: float = 30.0) -> Sim:
+    """Run ``python -m eflo_simulator --port 0`` in ``directory`` and wait for its ready file.
+
+    Its stdout and stderr go to ``directory/simulator.out`` and ``directory/simulator.err``.
+    """
+    directory = Path(directory)
     ready = directory / "ready.url"
     args = [sys.executable, "-m", "eflo_simulator", "--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready), *extra]
     if credentials is not None:
         creds = directory / "credentials.json"
         creds.write_text(json.dumps(credentials))
         args += ["--credentials", str(creds)]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    with open(directory / "simulator.out", "wb") as out, open(directory / "simulator.err", "wb") as err:
+        process = subprocess.Popen(args, stdout=out, stderr=err)
+    deadline = time.monotonic() + timeout
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            out, err = process.communicate()
-            raise RuntimeError("simulator did not start: %r %r" % (out, err))
+            process.wait()
+            raise RuntimeError("simulator did not start: %s" % (directory / "simulator.err").read_text(errors="replace"))
         time.sleep(0.02)
     return Sim(ready.read_text().strip(), process, ready)
 
 
 def stop_simulator(sim: Sim) -> int:
+    """SIGTERM, then wait; returns the exit status (0 for a clean stop)."""
     sim.process.terminate()
     try:
         return sim.process.wait(timeout=15)
     finally:
         if sim.process.poll() is None:
             sim.process.kill()
-        sim.process.communicate()
+            sim.process.wait()
