@@ -870,7 +870,7 @@ def _from_env(chain: _Chain) -> Optional[CredentialProvider]:
         id_name, key_id = _first_env(chain.env, group.key_ids)
         secret_name, secret = _first_env(chain.env, group.secrets)
         if key_id and secret:
-            _, token = _first_env(chain.env, group.tokens)
+            token = _first_env(chain.env, group.tokens)[1]
             return StaticProvider(Credentials(key_id, secret, token, source="env"))
         if key_id or secret:
             missing = group.secrets if key_id else group.key_ids
@@ -924,7 +924,7 @@ def _check_named_profile(chain: _Chain, cli: Optional[Dict[str, Any]], ini: Opti
     if not _clean(chain.options.profile):
         return
     name = str(_clean(chain.options.profile))
-    cli_path, (ini_file, _) = cli_config_path(chain.env, chain.home), ini_path(chain.env, chain.home)
+    cli_path, ini_file = cli_config_path(chain.env, chain.home), ini_path(chain.env, chain.home)[0]
     cli_text = "%s (profiles: %s)" % (cli_path, ", ".join(_cli_profile_names(cli)) or "none") if cli is not None else "%s (not found)" % cli_path
     ini_text = "%s (sections: %s)" % (ini_file, ", ".join(ini.sections()) or "none") if ini is not None else "%s (not found)" % ini_file
     raise ConfigurationError(
@@ -960,7 +960,7 @@ def _from_ecs(chain: _Chain) -> Optional[CredentialProvider]:
     if _env_true(chain.env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"):
         chain.searched.append("ECS instance RAM role (skipped: ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)")
         return None
-    _, role_name = _first_env(chain.env, ECS_ROLE_ENV)
+    role_name = _first_env(chain.env, ECS_ROLE_ENV)[1]
     if role_name:
         return chain.ecs_provider(role_name, "ecs_ram_role")
     if not _clean(chain.options.metadata_endpoint):
@@ -1020,7 +1020,7 @@ def resolve_region(option: Optional[str], *, env: Mapping[str, str], home: str, 
     """
     if _clean(option):
         return _clean(option)
-    _, region = _first_env(env, REGION_ENV)
+    region = _first_env(env, REGION_ENV)[1]
     if region:
         return region
     data = load_cli_config(cli_config_path(env, home))

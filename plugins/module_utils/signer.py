@@ -75,7 +75,8 @@ def percent_encode(value: str) -> str:
 
 
 def _encoded_pairs(params: Mapping[str, Optional[str]]) -> List[str]:
-    return ["%s=%s" % (percent_encode(key), percent_encode(params[key])) for key in sorted(params) if params[key] is not None]
+    pairs = [(key, params[key]) for key in sorted(params)]
+    return ["%s=%s" % (percent_encode(key), percent_encode(value)) for key, value in pairs if value is not None]
 
 
 def form_encode(params: Mapping[str, str]) -> str:

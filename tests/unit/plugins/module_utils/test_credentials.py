@@ -1155,7 +1155,7 @@ def test_static_provider_never_refreshes() -> None:
 def test_refresh_is_thread_safe(resolve: Any, cloud: FakeCloud) -> None:
     provider = role_provider(resolve)
     results: List[Credentials] = []
-    threads = [threading.Thread(target=lambda: results.append(provider.get())) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: results.append(provider.get())) for dummy in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

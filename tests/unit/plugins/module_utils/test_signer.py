@@ -132,7 +132,7 @@ def test_format_timestamp_converts_to_utc_and_drops_fraction() -> None:
 
 
 def test_new_nonce_is_32_lowercase_hex_and_fresh() -> None:
-    nonces = {new_nonce() for _ in range(50)}
+    nonces = {new_nonce() for dummy in range(50)}
     assert len(nonces) == 50
     assert all(re.fullmatch(r"[0-9a-f]{32}", nonce) for nonce in nonces)
 
@@ -211,7 +211,7 @@ def test_vector_hashes_match_the_reference_text() -> None:
 
 
 def test_vector_a_signature_value() -> None:
-    headers, _, names, body = v3_parts(full_vectors()["a_plain"])
+    headers, dummy, names, body = v3_parts(full_vectors()["a_plain"])
     canonical = v3_canonical_request("POST", "/", {}, headers, names, sha256_hex(body))
     assert v3_signature(SECRET, v3_string_to_sign(canonical)) == "40a75200306f9ec1063fc464af37aaf1a0bc91cd303a118ff4c939c0d689071e"
 
@@ -427,7 +427,7 @@ def test_v2_plain_body_is_byte_identical_to_the_sdk() -> None:
 def test_v2_query_params_are_placed_after_the_nonce_and_signed() -> None:
     request = sign_describe_task(signature_version="v2", nonce=V2_NONCE, query={"Tags.1.Key": "k 1"}, user_agent="ua/1")
     pairs = parse_qsl(urlsplit(request.url).query)
-    keys = [key for key, _ in pairs]
+    keys = [pair[0] for pair in pairs]
     assert keys == [
         "Action", "Format", "Version", "Timestamp", "SignatureNonce", "Tags.1.Key",
         "SignatureMethod", "SignatureVersion", "AccessKeyId", "Signature",
@@ -502,12 +502,12 @@ def test_sign_v2_get_with_sts_token_signs_the_token() -> None:
 
 # ------------------------------------------------------------------------------- W1-W4: SDK wire captures
 def parse_raw(raw: str) -> Tuple[str, str, Dict[str, str], bytes]:
-    head, _, body = raw.partition("\r\n\r\n")
+    head, dummy, body = raw.partition("\r\n\r\n")
     lines = head.split("\r\n")
-    method, target, _ = lines[0].split(" ")
+    method, target = lines[0].split(" ")[:2]
     headers = {}
     for line in lines[1:]:
-        name, _, value = line.partition(":")
+        name, dummy, value = line.partition(":")
         headers[name] = value.strip()
     return method, target, headers, body.encode("utf-8")
 

@@ -281,7 +281,7 @@ def test_v3_our_request_is_accepted_by_both_verifiers(server: Server, monkeypatc
 
 
 def test_v3_verifier_rejects_tampering(server: Server) -> None:
-    _, ours = our_describe_task(server, task_id=PLAIN_TASK, token=TOKEN, v2=False)
+    ours = our_describe_task(server, task_id=PLAIN_TASK, token=TOKEN, v2=False)[1]
     assert verify_v3(ours, SECRETS) == "OK"
     assert verify_v3(ours, {AK: "wrong"}) == "SignatureDoesNotMatch"
     assert verify_v3(ours, {}) == "InvalidAccessKeyId.NotFound"
@@ -313,7 +313,7 @@ def test_v2_our_request_matches_the_sdk(server: Server, monkeypatch: pytest.Monk
 
 
 def test_v2_sdk_signature_detects_a_changed_body(server: Server) -> None:
-    _, ours = our_describe_task(server, task_id=PLAIN_TASK, token=None, v2=True)
+    ours = our_describe_task(server, task_id=PLAIN_TASK, token=None, v2=True)[1]
     params, signature = v2_params(ours)
     params["TaskId"] = "i2"
     assert openapi_utils.Utils.get_rpcsignature(params, "POST", SECRET) != signature
