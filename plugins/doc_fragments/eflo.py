@@ -34,19 +34,20 @@ options:
     description:
       - The region of the Lingjun (eflo-controller) service, for example V(cn-wulanchabu).
       - When not set, the region is read from the environment variables E(ALIBABA_CLOUD_REGION_ID),
-        E(ALICLOUD_REGION_ID) and E(ALICLOUD_REGION) (first one set wins), then from the C(region_id)
-        of the aliyun CLI profile in use.
+        E(ALIBABACLOUD_REGION_ID), E(ALICLOUD_REGION_ID) and E(ALICLOUD_REGION) (first one set wins), then from
+        the C(region_id) of the aliyun CLI profile in use (see O(profile)).
       - Only the format is checked (lowercase letters, digits and dashes, such as V(cn-hangzhou)); the
         collection keeps no list of regions.
-      - Not needed when O(endpoint) is set.
+      - Not needed when O(endpoint) is set; then only its format is checked.
     type: str
     aliases: [alicloud_region]
   profile:
     description:
       - The name of the profile to read from the aliyun CLI configuration file C(~/.aliyun/config.json)
-        or from the credentials file C(~/.alibabacloud/credentials.ini).
-      - When not set, E(ALIBABA_CLOUD_PROFILE) is used, then the C(current) profile of the CLI file
-        (or the C(default) section of the ini file).
+        or, when that file has no such profile, the section of the credentials file C(~/.alibabacloud/credentials.ini).
+      - When not set, E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE) is used, then the C(current) profile of the
+        CLI file (or the C(default) section of the ini file).
+      - A profile named here that neither file has is an error.
     type: str
   assume_role:
     description:
@@ -128,25 +129,33 @@ options:
     default: 5
   sts_endpoint:
     description:
-      - Advanced. The STS endpoint used for O(assume_role) and the OIDC and RAM role profile modes, instead of
-        C(sts.aliyuncs.com). Mostly useful for tests against a local server.
+      - Advanced. The STS endpoint used for O(assume_role) and for the OIDC and RAM role profile modes, instead of
+        C(https://sts.aliyuncs.com) (or the regional one named by E(ALIBABA_CLOUD_STS_REGION)).
+        Mostly useful for tests against a local server.
     type: str
   metadata_endpoint:
     description:
       - Advanced. The ECS instance metadata endpoint used for the instance RAM role, instead of
         C(http://100.100.100.200). Mostly useful for tests against a local server.
+      - When set, the instance RAM role is also tried (last) when no role name is given in the environment.
     type: str
 notes:
   - >-
     Credentials are looked up when the module runs, in this order, and the first source that has them wins:
     the O(access_key_id)/O(access_key_secret)/O(security_token) options;
     the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and
-    E(ALIBABA_CLOUD_SECURITY_TOKEN), then their E(ALIBABACLOUD_*) and E(ALICLOUD_*) spellings;
-    the aliyun CLI profile file C(~/.aliyun/config.json) (modes C(AK), C(StsToken), C(RamRoleArn), C(EcsRamRole),
-    C(OIDC), C(ChainableRamRoleArn));
-    the credentials file C(~/.alibabacloud/credentials.ini);
+    E(ALIBABA_CLOUD_SECURITY_TOKEN), then the same names starting with E(ALIBABACLOUD_), then
+    E(ALICLOUD_ACCESS_KEY_ID) (or E(ALICLOUD_ACCESS_KEY)), E(ALICLOUD_ACCESS_KEY_SECRET) (or E(ALICLOUD_SECRET_KEY))
+    and E(ALICLOUD_SECURITY_TOKEN);
+    the aliyun CLI profile file C(~/.aliyun/config.json) (or E(ALICLOUD_SHARED_CREDENTIALS_FILE); modes C(AK),
+    C(StsToken), C(RamRoleArn), C(ChainableRamRoleArn), C(EcsRamRole), C(OIDC));
+    the credentials file C(~/.alibabacloud/credentials.ini) (or E(ALIBABA_CLOUD_CREDENTIALS_FILE));
     an OIDC role (E(ALIBABA_CLOUD_ROLE_ARN), E(ALIBABA_CLOUD_OIDC_PROVIDER_ARN), E(ALIBABA_CLOUD_OIDC_TOKEN_FILE));
-    the RAM role of the ECS instance the module runs on (instance metadata).
+    the RAM role of the ECS instance the module runs on, read from the instance metadata, when
+    E(ALIBABA_CLOUD_ECS_METADATA) (or E(ALICLOUD_ECS_ROLE_NAME)) names the role or O(metadata_endpoint) is set.
+  - >-
+    The environment is read when the module runs. Environment variables and files are read on the host that
+    runs the module (usually the controller, with C(delegate_to: localhost)).
   - O(assume_role) is applied on top of whichever source was found.
   - The source used is returned as C(credentials_source); no secret is ever returned, logged or shown in an error.
   - >-

@@ -64,7 +64,7 @@ seealso:
   - module: alibabacloud.eflo.eflo_task_wait
   - module: alibabacloud.eflo.eflo_task_info
 author:
-  - alibabacloud.eflo contributors
+  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""
@@ -176,7 +176,10 @@ msg:
   sample: "Check mode: ExtendCluster changes resources, so it was not sent."
 credentials_source:
   description:
-    - Where the credentials came from, such as C(options), C(env), C(cli_profile:default/AK) or C(ecs_ram_role).
+    - Where the credentials came from, one of V(options), V(env), V(cli_profile:<profile> (<mode>\)) (such as
+      V(cli_profile:default (AK\))), V(ini:<section>), V(oidc) or V(ecs_ram_role).
+    - With O(assume_role), V(assume_role(<source>\)) (such as V(assume_role(env\))), naming where the
+      credentials that assumed the role came from.
     - Never contains a secret.
   returned: when the action was sent
   type: str

@@ -67,7 +67,7 @@ seealso:
   - module: alibabacloud.eflo.eflo_task_wait
   - module: alibabacloud.eflo.eflo_api
 author:
-  - alibabacloud.eflo contributors
+  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""
@@ -321,8 +321,10 @@ missing_task_ids:
   sample: []
 credentials_source:
   description:
-    - Where the credentials came from, such as C(options), C(env), C(cli_profile:default/AK) or C(ecs_ram_role);
-      with O(assume_role), the source of the credentials the role was assumed with, marked as assumed.
+    - Where the credentials came from, one of V(options), V(env), V(cli_profile:<profile> (<mode>\)) (such as
+      V(cli_profile:default (AK\))), V(ini:<section>), V(oidc) or V(ecs_ram_role).
+    - With O(assume_role), V(assume_role(<source>\)) (such as V(assume_role(env\))), naming where the
+      credentials that assumed the role came from.
     - Never contains a secret.
   returned: always
   type: str

@@ -333,7 +333,7 @@ def test_library_problem_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(options.importlib, "import_module", fake_import)
     problem = options.library_problem()
     assert problem is not None
-    assert "jmespath" in problem and "httpx," not in problem.split(".")[0]
+    assert "jmespath" in problem and "httpx," not in problem.split(".", maxsplit=1)[0]
     assert "pip install" in problem
     with pytest.raises(ConfigurationError, match="jmespath"):
         options.build_client(defaults(endpoint="http://127.0.0.1:9"), {}, "/nonexistent")

@@ -82,8 +82,10 @@ class FakeEflo:
             return httpx.Response(200, json=task)
         if action in self.answers:
             return httpx.Response(200, json=self.answers[action])
-        return httpx.Response(404, json={"RequestId": "R-404", "Code": "InvalidApi.NotFound",
-                                          "Message": "Specified api is not found, please check your url and method."})
+        return httpx.Response(404, json={
+            "RequestId": "R-404", "Code": "InvalidApi.NotFound",
+            "Message": "Specified api is not found, please check your url and method.",
+        })
 
     def access_key_ids(self) -> List[Optional[str]]:
         """The AccessKey ID each request was signed with (V3 Authorization header or V2 AccessKeyId)."""
