@@ -303,13 +303,13 @@ def _send(
         return http.request(method, url, **kwargs)
     except connect_errors as err:
         raise TransportError(
-            "%s could not connect to %s (%s: %s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url])), kind="connect"
+            "%s could not connect to %s (%s: %s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="connect"
         ) from None
     except timeout_errors as err:
         raise TransportError("%s at %s timed out (%s)." % (what, endpoint, type(err).__name__), kind="timeout") from None
     except request_errors as err:
         raise TransportError(
-            "%s at %s failed: %s (%s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url])), kind="network"
+            "%s at %s failed: %s (%s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="network"
         ) from None
 
 

@@ -540,6 +540,16 @@ def test_cli_oidc_profile(resolve: Any, home: Path, cloud: FakeCloud) -> None:
     assert call["RoleSessionName"] == "oidc-session" and call["DurationSeconds"] == "3600"
 
 
+def test_cli_oidc_profile_with_policy(resolve: Any, home: Path, cloud: FakeCloud) -> None:
+    data = json.loads((FIXTURES / "config.json").read_text())
+    data["profiles"][6].update(policy='{"Version":"1"}', expired_seconds=1200)
+    install_cli(home, data)
+    (home / "oidc-token").write_text("jwt")
+    resolve(profile="oidc").get()
+    call = cloud.sts_calls()[0]
+    assert call["Policy"] == '{"Version":"1"}' and call["DurationSeconds"] == "1200"
+
+
 def test_cli_unknown_mode_is_a_clear_error(resolve: Any, home: Path) -> None:
     install_cli(home)
     with pytest.raises(ConfigurationError) as info:
@@ -1042,6 +1052,13 @@ def test_assume_role_unusable_answer(resolve: Any, cloud: FakeCloud, body: Any, 
         resolve(access_key_id=AK, access_key_secret=SECRET, assume_role={"role_arn": ROLE_ARN}).get()
 
 
+def test_assume_role_expiration_without_zone_is_utc(resolve: Any, cloud: FakeCloud) -> None:
+    creds = {"AccessKeyId": "STS.x", "AccessKeySecret": "s", "SecurityToken": "t", "Expiration": "2024-05-20T09:00:00"}
+    cloud.sts_queue.append((200, {"Credentials": creds}))
+    result = resolve(access_key_id=AK, access_key_secret=SECRET, assume_role={"role_arn": ROLE_ARN}).get()
+    assert result.expiration == T0 + timedelta(hours=1)
+
+
 def test_assume_role_expiration_with_offset_and_fraction(resolve: Any, cloud: FakeCloud) -> None:
     creds = {"AccessKeyId": "STS.x", "AccessKeySecret": "s", "SecurityToken": "t", "Expiration": "2024-05-20T11:00:00.500+02:00"}
     cloud.sts_queue.append((200, {"Credentials": creds}))
@@ -1059,6 +1076,17 @@ def test_assume_role_transport_errors(resolve: Any, cloud: FakeCloud, error: Exc
         resolve(access_key_id=AK, access_key_secret=SECRET, assume_role={"role_arn": ROLE_ARN}).get()
     assert info.value.kind == kind
     assert "https://sts.aliyuncs.com" in info.value.msg and "Signature" not in info.value.msg
+
+
+def test_transport_error_text_never_carries_the_signed_query(resolve: Any, cloud: FakeCloud) -> None:
+    class LeakyError(httpx.ConnectError):
+        def __str__(self) -> str:
+            return "failed to reach " + str(cloud.requests[-1].url)
+
+    cloud.sts_error = LeakyError("x")
+    with pytest.raises(TransportError) as info:
+        resolve(access_key_id=AK, access_key_secret=SECRET, security_token=TOKEN, assume_role={"role_arn": ROLE_ARN}).get()
+    assert "Signature" not in info.value.msg and "SecurityToken" not in info.value.msg and "***" in info.value.msg
 
 
 def test_assume_role_refreshes_an_expired_source_token_once(resolve: Any, cloud: FakeCloud) -> None:
@@ -1146,10 +1174,11 @@ def test_ecs_credentials_refresh(resolve: Any, cloud: FakeCloud, clock: Clock) -
 
 
 def test_static_provider_never_refreshes() -> None:
-    creds = Credentials("id", "s", source="options")
+    creds = Credentials("id", "the-secret", source="options")
     provider = StaticProvider(creds)
     provider.invalidate()
     assert provider.get() is creds and provider.source == "options"
+    assert repr(provider) == "StaticProvider(source='options')"
 
 
 def test_refresh_is_thread_safe(resolve: Any, cloud: FakeCloud) -> None:
