@@ -30,7 +30,7 @@ DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_RETRIES = 5
 
 # eflo_task_wait defaults (reference section 9: tasks run minutes to hours, tooling polls every 30 s).
-DEFAULT_WAIT_TIMEOUT = 3600
+DEFAULT_WAIT_TIMEOUT = 3600.0
 DEFAULT_WAIT_DELAY = 15.0
 DEFAULT_WAIT_MAX_DELAY = 60.0
 DEFAULT_WAIT_MAX_RATE = 5.0
@@ -87,7 +87,7 @@ _ACCEPTOR_OPTIONS: Dict[str, Dict[str, Any]] = {
 }
 
 _TASK_WAIT: Dict[str, Dict[str, Any]] = {
-    "timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+    "timeout": {"type": "float", "default": DEFAULT_WAIT_TIMEOUT},
     "delay": {"type": "float", "default": DEFAULT_WAIT_DELAY},
     "max_delay": {"type": "float", "default": DEFAULT_WAIT_MAX_DELAY},
     "max_rate": {"type": "float", "default": DEFAULT_WAIT_MAX_RATE},
