@@ -1,0 +1,344 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of ``alibabacloud.eflo.eflo_task_wait``: wait on the controller until eflo tasks finish.
+
+A thin adapter around the pure wait engine (``module_utils/waiter.py``):
+
+* validates the task arguments with the shared spec (``argspec.task_wait_spec()``), the same one the doc-only
+  module ``plugins/modules/eflo_task_wait.py`` documents;
+* resolves the credentials once and builds one :class:`EfloClient` per task run (``options``), with the
+  environment of the controller plus the task's ``environment:`` keyword;
+* polls ``DescribeTask`` through a small thread pool (never more threads than ``max_rate``, which the engine
+  enforces) and turns the bodies into the snake_case dicts of ``eflo_task_info`` (``models``);
+* shows progress lines with ``Display`` (state and step changes, heartbeats; more at ``-v``);
+* turns every problem into a failed result with a clear ``msg`` (never a traceback), and never shows a secret.
+
+Check mode polls real ids (read-only) and skips empty ones (their creating task was not sent). ``async`` is
+refused. Ctrl-C stops at once: the HTTP client is closed and ``KeyboardInterrupt`` propagates.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import re
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ANSIBLE_VERSION
+
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress, waiter
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import DEFAULT_WAIT_MAX_DELAY, task_wait_spec
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, EfloError, failure_result
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
+    build_client_with_credentials,
+    library_problem,
+    secrets_of,
+)
+
+NAME = "eflo_task_wait"
+POLL_WORKERS = 8  # threads polling DescribeTask in parallel (also capped by max_rate)
+TRANSITION_LINES = 10  # one line per change up to this many changes per flush, else one summary line
+VERBOSE_TRANSITION_LINES = 100  # the same at -v
+MAX_VERBOSE_ERRORS = 20  # individual poll errors shown at -vv per flush
+MASK = "********"
+ASYNC_MSG = (
+    "eflo_task_wait does not support async: it already waits on the controller, with its own deadline and "
+    "progress lines. Remove async and poll from the task and set the timeout option instead."
+)
+CONTROLLER_NOTE = " eflo_task_wait runs on the Ansible controller: install them in the Python that runs ansible-playbook."
+CHECK_MODE_SKIP_MSG = (
+    "Check mode: no task to wait for. The task id is empty because the operation that starts the task was not "
+    "sent in check mode; nothing was polled."
+)
+
+Answer = Union[Dict[str, Any], EfloError]
+_CLASS_REPR = re.compile(r"<class '[^']*'>")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def validation_message(message: str) -> str:
+    """An argument validation error without Python class names (``<class 'str'> cannot be converted to a float``)."""
+    return _CLASS_REPR.sub("the value", str(message))
+
+
+def split_task_ids(args: Mapping[str, Any]) -> Tuple[List[str], List[int]]:
+    """``(ids, empty_positions)``: the non-empty task ids in order, and the 1-based positions of empty ones."""
+    if args.get("task_ids") is not None:
+        values: Sequence[Any] = args["task_ids"]
+    else:
+        values = [args.get("task_id")]
+    ids: List[str] = []
+    empty: List[int] = []
+    for position, value in enumerate(values, 1):
+        text = _text(value)
+        if text:
+            ids.append(text)
+        else:
+            empty.append(position)
+    return ids, empty
+
+
+def has_task_ids(args: Mapping[str, Any]) -> bool:
+    """True when ``task_id`` or ``task_ids`` holds something (before validation)."""
+    task_ids = args.get("task_ids")
+    if isinstance(task_ids, (list, tuple)):
+        return any(_text(item) for item in task_ids)
+    return bool(_text(task_ids)) or bool(_text(args.get("task_id")))
+
+
+def empty_ids_message(args: Mapping[str, Any], empty: Sequence[int]) -> str:
+    """Why an empty id fails outside check mode, and how to fix it."""
+    if args.get("task_ids") is None:
+        what = "task_id is empty"
+    else:
+        what = "task_ids has %s (position %s)" % (progress.plural(len(empty), "empty item"), ", ".join(map(str, empty[:20])))
+    return (
+        "%s: pass the TaskId returned by the operation that started the task, for example "
+        "task_id: \"{{ extend.task_id }}\". Empty ids are only skipped in check mode, where that operation is not sent."
+        % what
+    )
+
+
+def wait_config(args: Mapping[str, Any], explicit: Iterable[str] = ()) -> waiter.WaitConfig:
+    """The engine configuration from the validated arguments (``explicit``: option names the task set)."""
+    delay = float(args["delay"])
+    max_delay = float(args["max_delay"])
+    if "max_delay" not in explicit and max_delay < delay:
+        max_delay = max(DEFAULT_WAIT_MAX_DELAY, delay)  # a long delay alone raises the default cap with it
+    types = args.get("expected_task_types") or ()
+    return waiter.WaitConfig(
+        timeout=float(args["timeout"]),
+        delay=delay,
+        max_delay=max_delay,
+        max_rate=float(args["max_rate"]),
+        heartbeat_interval=float(args["heartbeat_interval"]),
+        expected_task_types=tuple(str(t).strip() for t in types),
+        acceptors=waiter.acceptors_from_params(args.get("acceptors")),
+        fail_on_sub_task_failure=bool(args["fail_on_sub_task_failure"]),
+        fail_fast=bool(args["fail_fast"]),
+        not_found_grace=float(args["not_found_grace"]),
+    )
+
+
+def poll_workers(max_rate: float, batch_limit: int = POLL_WORKERS) -> int:
+    """Threads for one poll batch: at most ``POLL_WORKERS`` and at most ``floor(max_rate)`` (at least 1)."""
+    return max(1, min(batch_limit, int(math.floor(max_rate))))
+
+
+def empty_result(msg: str) -> Dict[str, Any]:
+    """The documented keys with nothing waited for."""
+    return {
+        "changed": False,
+        "msg": msg,
+        "tasks": [],
+        "succeeded_task_ids": [],
+        "failed_task_ids": [],
+        "timed_out_task_ids": [],
+        "pending_task_ids": [],
+        "elapsed": 0.0,
+        "polls": 0,
+        "retries": 0,
+    }
+
+
+class Poller:
+    """``fetch(ids)`` for the engine: one ``DescribeTask`` per id, through a small thread pool."""
+
+    def __init__(self, client: Any, workers: int) -> None:
+        self.client = client
+        self.workers = max(1, workers)
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    def poll_one(self, task_id: str) -> Answer:
+        """The task dict of ``task_id`` or the typed error of that call."""
+        try:
+            return task_to_dict(task_from_body(self.client.describe_task(task_id), task_id))
+        except EfloError as err:
+            return err
+
+    def __call__(self, ids: List[str]) -> Dict[str, Answer]:
+        if self.workers == 1 or len(ids) == 1:
+            return {task_id: self.poll_one(task_id) for task_id in ids}
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=NAME)
+        return dict(zip(ids, self._pool.map(self.poll_one, ids)))
+
+    def close(self) -> None:
+        """Stop the threads (pending polls are cancelled, a running one ends with the client)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class ActionModule(ActionBase):
+    """Wait until one or many eflo tasks finish (see the doc-only module for the options)."""
+
+    _supports_async = False
+    _supports_check_mode = True
+
+    # injectable for tests (unit tests drive the engine with a fake clock)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def client_kwargs(self) -> Dict[str, Any]:
+        """Extra keyword arguments for the client (tests pass an httpx ``transport``)."""
+        return {}
+
+    def rng(self) -> random.Random:
+        """The random source of the poll jitter."""
+        return random.Random()
+
+    # ---------------------------------------------------------------------------------------------- entry
+    def run(self, tmp: Optional[str] = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        if self._task.async_val:
+            return {"failed": True, "changed": False, "msg": ASYNC_MSG}
+        result = super().run(tmp, task_vars)
+        del tmp
+        secrets: List[str] = []
+        try:
+            result.update(self.wait(secrets))
+        except EfloError as err:
+            result.update(failure_result(err))
+            result.update(failed=True, changed=False)
+        except AnsibleActionFail as err:
+            result.update(failed=True, changed=False, msg="%s: %s" % (NAME, validation_message(err.message)))
+        except AnsibleError:
+            raise  # Ansible's own flow control (task timeout ...): let the executor report it
+        except Exception as err:  # pylint: disable=broad-exception-caught
+            self._display.vvv(self.scrub(traceback.format_exc(), secrets))
+            result.update(failed=True, changed=False, msg=(
+                "%s failed unexpectedly: %s: %s. This is a bug in the alibabacloud.eflo collection: please report it "
+                "with the output of the task run with -vvv (secrets are masked)." % (NAME, type(err).__name__, err)))
+        return self.scrub(result, secrets)
+
+    @staticmethod
+    def scrub(value: Any, secrets: Sequence[str]) -> Any:
+        """``value`` with every secret replaced by ``********`` (strings, dicts and lists at any depth)."""
+        secret_set = {s for s in secrets if s}
+        if not secret_set:
+            return value
+        return remove_values(value, secret_set)
+
+    # ------------------------------------------------------------------------------------------ the wait
+    def wait(self, secrets: List[str]) -> Dict[str, Any]:
+        """Validate, build the client, wait; the result dict (EfloError / AnsibleActionFail raised)."""
+        problem = library_problem()
+        if problem:
+            raise ConfigurationError(problem + CONTROLLER_NOTE)
+        check_mode = bool(self._task.check_mode)
+        spec = task_wait_spec()
+        nothing_given = not has_task_ids(self._task.args)
+        if check_mode and nothing_given:
+            spec.pop("required_one_of", None)
+        secrets.extend(secrets_of(self._task.args))
+        _validation, args = self.validate_argument_spec(**spec)
+        secrets.extend(secrets_of(args))
+        if check_mode and nothing_given:
+            return self.skip()
+        ids, empty = split_task_ids(args)
+        if empty and not check_mode:
+            raise ConfigurationError(empty_ids_message(args, empty))
+        config = wait_config(args, explicit=self._task.args.keys())
+        waiter.validate_config(config)  # a bad option fails before any credential lookup or API call
+        if not ids:
+            return self.skip()
+        client, credentials = build_client_with_credentials(
+            self.client_params(args), self.environment(), os.path.expanduser("~"),
+            user_agent="ansible-core/%s" % ANSIBLE_VERSION, **self.client_kwargs()
+        )
+        secrets.extend(s for s in (credentials.access_key_secret, credentials.security_token) if s)
+        poller = Poller(client, poll_workers(config.max_rate))
+        try:
+            self.show_setup(config, client, credentials.source, poller.workers, secrets)
+            outcome = waiter.wait_for_tasks(
+                ids, poller, config, clock=self.clock, sleep=self.sleep, rng=self.rng(),
+                on_event=lambda event: self.show_event(event, secrets),
+            )
+        finally:
+            poller.close()
+            client.close()
+        result = outcome.to_result()
+        result["changed"] = False
+        result["credentials_source"] = credentials.source
+        if empty:
+            note = "Check mode: %s skipped (their creating task was not sent)." % progress.plural(len(empty), "empty task id")
+            result["msg"] = "%s %s" % (result["msg"], note)
+            result["warnings"] = [note] + list(result.get("warnings") or [])
+        if not result.get("warnings"):
+            result.pop("warnings", None)
+        return result
+
+    def skip(self) -> Dict[str, Any]:
+        """Check mode without a task id: nothing to poll (the line shows at default verbosity, unlike a skip msg)."""
+        self._display.display("%s: %s" % (NAME, CHECK_MODE_SKIP_MSG))
+        return dict(empty_result(CHECK_MODE_SKIP_MSG), skipped=True)
+
+    @staticmethod
+    def client_params(args: Mapping[str, Any]) -> Dict[str, Any]:
+        """The client options: polls are never retried by the client (the engine polls again, within max_rate)."""
+        params = dict(args)
+        params["retries"] = 0
+        return params
+
+    def environment(self) -> Dict[str, str]:
+        """The controller's environment plus the task's ``environment:`` (dictionaries of simple values only)."""
+        env = dict(os.environ)
+        raw = getattr(self._task, "environment", None)
+        for item in raw if isinstance(raw, list) else [raw]:
+            if not item:
+                continue
+            try:
+                value = self._templar.template(item) if self._templar is not None else item
+            except AnsibleError as err:
+                self._display.warning("%s: ignored an environment entry that could not be templated: %s" % (NAME, err))
+                continue
+            if isinstance(value, Mapping):
+                env.update({str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float))})
+        return env
+
+    # ------------------------------------------------------------------------------------------ display
+    def show(self, line: str, secrets: Sequence[str], verbosity: int = 0) -> None:
+        """One progress line (masked), at default verbosity or only from ``-v`` * ``verbosity``."""
+        text = self.scrub(line, secrets)
+        if verbosity <= 0:
+            self._display.display(text)
+        else:
+            self._display.verbose(text, caplevel=verbosity - 1)
+
+    def show_setup(self, config: waiter.WaitConfig, client: Any, source: str, workers: int, secrets: Sequence[str]) -> None:
+        """At -v: where the polls go and how often."""
+        self.show(
+            "%s: polling %s with credentials from %s; delay %s growing to %s with jitter, timeout %s, at most %g calls/s "
+            "in %s, heartbeat every %s" % (
+                NAME, getattr(client, "base_url", "?"), source, progress.format_seconds(config.delay),
+                progress.format_seconds(config.max_delay), progress.format_seconds(config.timeout), config.max_rate,
+                progress.plural(workers, "thread"),
+                progress.format_seconds(config.heartbeat_interval) if config.heartbeat_interval > 0 else "never (disabled)"),
+            secrets, verbosity=1)
+
+    def show_event(self, event: Any, secrets: Sequence[str]) -> None:
+        """The lines of one engine event: progress at default verbosity, detail at -v and -vv."""
+        verbosity = int(getattr(self._display, "verbosity", 0) or 0)
+        max_lines = VERBOSE_TRANSITION_LINES if verbosity >= 1 else TRANSITION_LINES
+        for line in progress.format_event(event, max_lines=max_lines):
+            self.show(line, secrets)
+        kind = getattr(event, "kind", None)
+        if kind == "heartbeat":
+            self.show("%s: %s, %s so far" % (NAME, progress.plural(event.polls, "poll"),
+                                             progress.plural(event.retries, "retry", "retries")), secrets, verbosity=1)
+        elif kind == "poll_errors" and verbosity >= 2:
+            for error in list(event.errors)[:MAX_VERBOSE_ERRORS]:
+                self.show("%s: poll of %s failed (%s): %s" % (NAME, error.task_id, error.code or "no code",
+                                                              progress.clip(error.message, 400)), secrets, verbosity=2)

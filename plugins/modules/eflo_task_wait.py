@@ -1,0 +1,426 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the alibabacloud.eflo collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of eflo_task_wait. The wait itself is the action plugin plugins/action/eflo_task_wait.py."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: eflo_task_wait
+short_description: Wait until Alibaba Cloud PAI Lingjun (eflo-controller) tasks finish
+version_added: 0.1.0
+description:
+  - Blocks until one task or many tasks of eflo-controller (such as C(initialize_cluster), C(extend_cluster),
+    C(cut_cluster) or C(reclone_node), started with M(alibabacloud.eflo.eflo_api)) finish, and fails with a
+    message that says which task failed, at which step, and which sub-tasks failed with what message.
+  - The waiting runs on the Ansible controller (this is an action plugin); no module is shipped per poll, the
+    credentials are resolved once, and one O(timeout) applies to all the tasks together, so waiting for a
+    hundred tasks takes as long as the slowest one, not a hundred timeouts.
+  - Each task is polled with C(DescribeTask) once at the start, then after O(delay) seconds, then less often
+    (the wait grows up to O(max_delay), with random jitter), and again soon after its state or step changed.
+    O(max_rate) caps the API calls per second of the whole wait, so a big batch never trips throttling.
+  - Throttling, HTTP 5xx answers and network errors are retried within the O(timeout) and counted in
+    RV(retries); they fail the wait only when they last until the deadline.
+  - >-
+    While it waits, it prints progress lines on the playbook output (so they also show in AWX and other
+    controllers) - a line when a task's state or current step changes (one summary line when many change at
+    once), and at most every O(heartbeat_interval) seconds a heartbeat such as
+    C(eflo_task_wait: 12/40 finished, 27 running; slowest i1234 extend_cluster at step init_nodes for 14m).
+    With C(-v), every change gets its own line, and the endpoint, credential source and poll settings are shown.
+  - This module never changes anything.
+options:
+  task_id:
+    description:
+      - The ID of the task to wait for, as returned in C(TaskId) by the operation that started it.
+      - Exactly one of O(task_id) and O(task_ids) is required.
+      - An empty value fails with a message, except in check mode (see the notes).
+    type: str
+  task_ids:
+    description:
+      - A list of task IDs to wait for, all within one O(timeout). Thousands of IDs are fine.
+      - Repeated IDs are waited for once. Empty items fail with a message, except in check mode (see the notes).
+      - Exactly one of O(task_id) and O(task_ids) is required.
+    type: list
+    elements: str
+  timeout:
+    description:
+      - How many seconds to wait, in total, for all the tasks together.
+      - When it runs out, the wait fails with a message naming each unfinished task, its last state, step and
+        update time, the elapsed time and the timeout. The IDs are in RV(timed_out_task_ids).
+      - Cluster operations run for minutes to hours (an extension with local disks takes about two hours), so
+        raise it for big operations.
+    type: float
+    default: 3600.0
+  delay:
+    description:
+      - Seconds before the second poll of a task, and the shortest time between two polls of the same task.
+      - After each poll that shows no change, the wait grows (by half) up to O(max_delay), with full jitter
+        between O(delay) and that cap; a change of state or step starts again from O(delay).
+      - Fractions are allowed (useful against a local simulator).
+    type: float
+    default: 15.0
+  max_delay:
+    description:
+      - The longest time, in seconds, between two polls of the same task.
+      - Must not be smaller than O(delay). When only O(delay) is set to a larger value, O(max_delay) follows it.
+    type: float
+    default: 60.0
+  max_rate:
+    description:
+      - The most C(DescribeTask) calls per second of the whole wait, for all the tasks together (retries included).
+      - Below 1, one call every 1/O(max_rate) seconds (V(0.5) is one call every two seconds).
+      - Up to 8 calls run in parallel, never more than O(max_rate).
+    type: float
+    default: 5.0
+  expected_task_types:
+    description:
+      - The task types the tasks must have, such as V(extend_cluster).
+      - An item ending in C(_) is a family prefix (V(extend_) matches C(extend_cluster) and C(extend_bare_cluster)),
+        an item with C(*) is a glob (V(extend_*)); types compare case-insensitively.
+      - When a task is of another type (a task ID copied from the wrong place), the wait fails at once, after the
+        first poll, instead of waiting for the wrong task.
+    type: list
+    elements: str
+  acceptors:
+    description:
+      - Optional rules that decide when a task is done, checked in order before the default rules; the first
+        rule that matches decides (the waiter model of the AWS SDK).
+      - The default rules are - C(task_state) V(execution_success) succeeds; C(task_state) V(execution_fail),
+        or any state containing C(fail), fails at once; anything else (unknown states too) keeps waiting.
+        Strings compare case-insensitively.
+      - >-
+        To make your rules the only ones, end the list with
+        C({state: retry, expression: "`true`", expected: true}).
+      - Expressions are checked before the first poll; an expression that fails on a task (a type error on a
+        missing field) counts as no match and adds a warning.
+    type: list
+    elements: dict
+    suboptions:
+      state:
+        description:
+          - What a match means. V(success) - the task succeeded; V(failure) - the task failed;
+            V(retry) - keep waiting.
+        type: str
+        required: true
+        choices: [success, failure, retry]
+      expression:
+        description:
+          - A L(JMESPath,https://jmespath.org/) expression over the task dictionary (the snake_case keys of
+            RV(tasks), such as C(task_state), C(steps[].step_state) or C(failed_sub_tasks)).
+        type: str
+        required: true
+      expected:
+        description:
+          - The value the result of O(acceptors[].expression) is compared with (see O(acceptors[].matcher)).
+        type: raw
+        required: true
+      matcher:
+        description:
+          - How the result is compared with O(acceptors[].expected).
+          - V(path) - the result equals O(acceptors[].expected).
+          - V(pathAll) - the result is a non-empty list and every item equals O(acceptors[].expected).
+          - V(pathAny) - the result is a non-empty list and some item equals O(acceptors[].expected).
+          - V(contains) - the result is a string that contains the string O(acceptors[].expected).
+        type: str
+        default: path
+        choices: [path, pathAll, pathAny, contains]
+  fail_on_sub_task_failure:
+    description:
+      - What to do when a task succeeded while some of its steps or sub-tasks failed (for example an extension
+        with C(IgnoreFailedNodeTasks), where some nodes did not join).
+      - When V(false), the task counts as succeeded and a warning names the failed sub-tasks and their messages.
+      - When V(true), the task counts as failed.
+    type: bool
+    default: false
+  fail_fast:
+    description:
+      - When V(true), the wait stops as soon as a task failed; the tasks still unfinished are listed in
+        RV(pending_task_ids).
+      - When V(false), the wait goes on until every task finished (or the O(timeout)), then reports all failures.
+    type: bool
+    default: true
+  not_found_grace:
+    description:
+      - Seconds, from the start of the wait, during which a task ID that the service does not know counts as
+        pending, because a task just created may not be visible at once.
+      - After that, an unknown task ID fails the wait with a message that suggests checking the ID and the region.
+    type: float
+    default: 60.0
+  heartbeat_interval:
+    description:
+      - At most how often, in seconds, to print a heartbeat line with the counts per state and the task that has
+        been unchanged for the longest time.
+      - V(0) disables heartbeats (state and step changes are still printed).
+    type: float
+    default: 60.0
+extends_documentation_fragment:
+  - alibabacloud.eflo.eflo
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+    details: The polling loop runs on the controller; nothing is copied to the managed host.
+  async:
+    support: none
+    details: The task waits by itself, with O(timeout); C(async) is refused with a message.
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details:
+      - Real task IDs are polled in check mode too (it only reads).
+      - Empty task IDs are skipped with a message (see the notes).
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
+    support: full
+    membership:
+      - alibabacloud.eflo.eflo
+notes:
+  - >-
+    In check mode, an operation that starts a task (M(alibabacloud.eflo.eflo_api) with C(ExtendCluster) and
+    the like) is not sent, so it returns no C(task_id). Write
+    C(task_id: "{{ extend.task_id | default(omit) }}") (or C(default(''))): in check mode the wait is then
+    skipped with a message; empty items of O(task_ids) are skipped and the other IDs are polled.
+  - The credentials and the region are looked up on the controller, in the environment of C(ansible-playbook)
+    plus the variables of the task's C(environment) keyword.
+  - O(retries) does not apply to the polls; a failed poll is retried by the wait itself, on its schedule and
+    within O(max_rate), until the O(timeout).
+  - Ctrl-C stops the wait at once.
+seealso:
+  - module: alibabacloud.eflo.eflo_task_info
+  - module: alibabacloud.eflo.eflo_api
+author:
+  - alibabacloud.eflo contributors (@alibabacloud)
+"""
+
+EXAMPLES = r"""
+- name: Start a cluster extension
+  alibabacloud.eflo.eflo_api:
+    region_id: cn-wulanchabu
+    action: ExtendCluster
+    params:
+      ClusterId: i119982311660892626523
+      IgnoreFailedNodeTasks: true
+      NodeGroups:
+        - NodeGroupId: i127582271665027208350
+          Nodes:
+            - NodeId: e01-cn-zvp2tgykr0c
+              Hostname: gpu-node-12
+  register: extend
+
+- name: Wait up to two hours for the extension, failing early if the ID is not an extension task
+  alibabacloud.eflo.eflo_task_wait:
+    region_id: cn-wulanchabu
+    task_id: "{{ extend.task_id | default(omit) }}"
+    expected_task_types: [extend_]
+    timeout: 7200
+    fail_on_sub_task_failure: true
+  register: extended
+
+- name: Show how long it took
+  ansible.builtin.debug:
+    msg: "{{ extended.tasks[0].task_type }} finished in {{ extended.elapsed | int }}s after {{ extended.polls }} polls"
+  when: extended.tasks | length > 0
+
+- name: Set the connection options once, then reimage nodes and wait for all the tasks together
+  module_defaults:
+    group/alibabacloud.eflo.eflo:
+      region_id: cn-wulanchabu
+      profile: lingjun-operator
+  block:
+    - name: Reimage each node
+      alibabacloud.eflo.eflo_api:
+        action: ReimageNodes
+        params:
+          ClusterId: i119982311660892626523
+          Nodes:
+            - NodeId: "{{ item }}"
+      loop: [e01-cn-zvp2tgykr08, e01-cn-zvp2tgykr09]
+      register: reimage
+
+    - name: Wait for every reimage task, report all failures at the end
+      alibabacloud.eflo.eflo_task_wait:
+        task_ids: "{{ reimage.results | map(attribute='task_id', default='') | list }}"
+        timeout: 3600
+        fail_fast: false
+
+- name: Wait with a tighter schedule, and tolerate a task that is not visible yet
+  alibabacloud.eflo.eflo_task_wait:
+    region_id: cn-wulanchabu
+    task_id: i156331731670384438138
+    delay: 5
+    max_delay: 30
+    not_found_grace: 120
+    heartbeat_interval: 300
+
+- name: Treat the task as done once it reached the init_nodes step, with custom rules (JMESPath)
+  alibabacloud.eflo.eflo_task_wait:
+    region_id: cn-wulanchabu
+    task_id: i156331731670384438138
+    acceptors:
+      - state: failure
+        expression: failed_sub_tasks[].task_id
+        expected: i158805051661047928377
+        matcher: pathAny
+      - state: success
+        expression: "steps[?step_name=='init_nodes'].step_state"
+        expected: execution_success
+        matcher: pathAny
+
+- name: Keep going when the wait fails, and report the failed tasks
+  alibabacloud.eflo.eflo_task_wait:
+    region_id: cn-wulanchabu
+    task_ids: "{{ task_ids_to_watch }}"
+    fail_fast: false
+  register: waited
+  ignore_errors: true
+
+- name: Report what did not succeed
+  ansible.builtin.debug:
+    msg: "failed: {{ waited.failed_task_ids }}, unfinished: {{ waited.timed_out_task_ids }}"
+  when: waited is failed
+"""
+
+RETURN = r"""
+msg:
+  description:
+    - What happened, in one message. On failure it names the failed tasks, their failed steps and sub-tasks
+      with their messages; on a timeout, each unfinished task with its last state, step and update time, the
+      elapsed time and the timeout. Long lists are shortened (C(and 12 more)).
+  returned: always
+  type: str
+  sample: "eflo_task_wait: task failed after 14m: [i156331731670384438138 (extend_cluster) execution_fail at step init_nodes: ...] (42 polls, 0 retries)"
+tasks:
+  description:
+    - The last state of each task, in the order of O(task_id)/O(task_ids) (repeated IDs once), as the
+      dictionaries of M(alibabacloud.eflo.eflo_task_info) (see its RV(alibabacloud.eflo.eflo_task_info#module:tasks)
+      for every key), plus the keys below.
+    - A task that was never seen (for example not found) has only RV(tasks[].task_id), a null
+      RV(tasks[].task_state) and the keys below.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    task_id:
+      description: The task ID.
+      type: str
+      returned: always
+      sample: i156331731670384438138
+    task_type:
+      description: The task type.
+      type: str
+      returned: when the task was seen
+      sample: extend_cluster
+    task_state:
+      description: The last state seen, such as C(running), C(execution_success) or C(execution_fail); null when never seen.
+      type: str
+      returned: always
+      sample: execution_success
+    failed_sub_tasks:
+      description: The sub-tasks whose state is a failure, each with the C(step_name) it belongs to.
+      type: list
+      elements: dict
+      returned: when the task was seen
+      sample: []
+    elapsed:
+      description: Seconds from the start of the wait until the task finished (or until the wait ended).
+      type: float
+      returned: always
+      sample: 843.2
+    polls:
+      description: How many times this task was polled.
+      type: int
+      returned: always
+      sample: 17
+    transitions:
+      description:
+        - The changes seen, oldest first (the first sighting included), at most the 50 most recent.
+        - C(time) is in seconds since the start of the wait.
+      type: list
+      elements: dict
+      returned: always
+      sample:
+        - {time: 0.0, task_state: running, step: allocate_machines}
+        - {time: 61.3, task_state: running, step: init_nodes}
+        - {time: 843.2, task_state: execution_success, step: update_cluster}
+succeeded_task_ids:
+  description: The IDs of the tasks that succeeded (also those that succeeded with failed sub-tasks when O(fail_on_sub_task_failure=false)).
+  returned: always
+  type: list
+  elements: str
+  sample: [i156331731670384438138]
+failed_task_ids:
+  description: The IDs of the tasks that failed (failure state, an acceptor, an unexpected type, not found after O(not_found_grace)).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+timed_out_task_ids:
+  description: The IDs of the tasks still unfinished when the O(timeout) ran out.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+pending_task_ids:
+  description:
+    - The IDs of the tasks still unfinished when the wait stopped before the O(timeout) (with O(fail_fast) after a
+      failure, after a task of an unexpected type, or after an error such as a permission problem).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+elapsed:
+  description: Seconds the wait took.
+  returned: always
+  type: float
+  sample: 843.2
+polls:
+  description: The C(DescribeTask) calls made (retried polls included).
+  returned: always
+  type: int
+  sample: 42
+retries:
+  description: Polls that failed with throttling, an HTTP 5xx answer or a network error and were retried.
+  returned: always
+  type: int
+  sample: 0
+credentials_source:
+  description:
+    - Where the credentials came from, as in M(alibabacloud.eflo.eflo_task_info) (V(options), V(env),
+      V(cli_profile:<profile> \(<mode>\)), V(ini:<section>), V(oidc), V(ecs_ram_role), V(assume_role\(<source>\))).
+    - Never contains a secret.
+  returned: when the tasks were polled
+  type: str
+  sample: env
+error:
+  description: The code, message and request ID of the API error that stopped the wait (a permission or signature problem).
+  returned: when an API error that cannot be retried stopped the wait
+  type: dict
+  sample: {code: Forbidden.RAM, message: "User not authorized to operate on the specified resource.", request_id: 2BE8A4F5-7F4A-5D7C-9C5E-2B0D3C9B5E11, http_status: 403}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import task_wait_spec
+
+ACTION_ONLY_MSG = (
+    "alibabacloud.eflo.eflo_task_wait runs as an action plugin on the Ansible controller; this module file only "
+    "documents it. Call it as alibabacloud.eflo.eflo_task_wait from a playbook with the collection installed on the "
+    "controller (it cannot run on a managed host or through a module-only path)."
+)
+
+
+def main() -> None:
+    module = AnsibleModule(supports_check_mode=True, **task_wait_spec())
+    module.fail_json(msg=ACTION_ONLY_MSG)
+
+
+if __name__ == "__main__":
+    main()
