@@ -236,7 +236,11 @@ class SimulatorApp:
         elif "Signature" in qdict or "SignatureMethod" in qdict or "AccessKeyId" in qdict:
             identity = verify_v2(req, lookup, wall, self.nonces.seen)
         else:
-            raise ApiError(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards. The request carries neither an Authorization header nor a Signature parameter.")
+            raise ApiError(
+                400,
+                "IncompleteSignature",
+                "The request signature does not conform to Aliyun standards. The request carries neither an Authorization header nor a Signature parameter.",
+            )
         self.nonces.remember(identity.access_key_id, identity.nonce, wall)
         return identity
 
@@ -259,7 +263,11 @@ class SimulatorApp:
         elif kind == "error_code_info":
             body = {
                 "RequestId": request_id,
-                "ErrorCodeInfo": {"Success": False, "ErrorCode": "InternalError", "ErrorMessage": "The request processing has failed due to some unknown error."},
+                "ErrorCodeInfo": {
+                    "Success": False,
+                    "ErrorCode": "InternalError",
+                    "ErrorMessage": "The request processing has failed due to some unknown error.",
+                },
             }
             await self._send(send, 200, _json(body), headers=rid)
         else:  # connection_reset
@@ -314,7 +322,7 @@ class SimulatorApp:
         expires = self.clock.wall() + lifetime
         key_id, secret, token = self.credentials.issue_temporary(self.secret_rng, expires)
         account, role = match.groups()
-        role_id = "3" + "".join(self.secret_rng.choice(string.digits) for _ in range(17))
+        role_id = "3" + "".join(self.secret_rng.choice(string.digits) for _unused in range(17))
         return {
             "AssumedRoleUser": {"Arn": "acs:ram::%s:role/%s/%s" % (account, role.lower(), session), "AssumedRoleId": "%s:%s" % (role_id, session)},
             "Credentials": {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token, "Expiration": format_acs_date(expires)},
@@ -340,7 +348,7 @@ class SimulatorApp:
                 self.count("ImdsToken", "error")
                 await self._send(send, 400, b"Bad Request: X-aliyun-ecs-metadata-token-ttl-seconds must be 1-21600", text)
                 return
-            token = "".join(self.secret_rng.choice(_ALNUM) for _ in range(48))
+            token = "".join(self.secret_rng.choice(_ALNUM) for _unused in range(48))
             self.sts.imds_tokens[token] = wall + ttl
             self.count("ImdsToken", "success")
             await self._send(send, 200, token.encode("ascii"), text)

@@ -91,9 +91,9 @@ class CredentialStore:
 
     def issue_temporary(self, rng: random.Random, expires_at: float) -> Tuple[str, str, str]:
         """A fresh STS triple (id, secret, token) valid until ``expires_at`` (wall epoch seconds)."""
-        access_key_id = "STS.NT" + "".join(rng.choice(_ALNUM) for _ in range(25))
-        secret = "".join(rng.choice(_ALNUM) for _ in range(44))
-        token = "CAIS" + "".join(rng.choice(_ALNUM + "+/") for _ in range(180)) + "="
+        access_key_id = "STS.NT" + "".join(rng.choice(_ALNUM) for _unused in range(25))
+        secret = "".join(rng.choice(_ALNUM) for _unused in range(44))
+        token = "CAIS" + "".join(rng.choice(_ALNUM + "+/") for _unused in range(180)) + "="
         self.add(access_key_id, secret, token, expires_at, temporary=True)
         return access_key_id, secret, token
 

@@ -7,6 +7,7 @@ tasks cost nothing between polls.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -125,6 +126,7 @@ def sub_task_type(task_type: str) -> str:
     return SUB_TASK_TYPES[kind]
 
 
+@functools.lru_cache(maxsize=65536)
 def fmt_time(epoch: float, one_digit_hour: bool = False) -> str:
     """``2022-11-30T02:00:00.852Z`` (or the documented ``2022-11-30T2:00:00.852Z`` quirk)."""
     tm = time.gmtime(epoch)
@@ -282,7 +284,7 @@ def _node_message(task: Task, node: str) -> str:
 
 
 def _sub_tasks(task: Task, now: float, sub_type: str, quirks: Quirks) -> List[Dict[str, Any]]:
-    s, _ = task.windows[task.node_step]  # type: ignore[index]
+    s = task.windows[task.node_step][0]  # type: ignore[index]
     created = fmt_time(s, quirks.one_digit_hour)
     out = []
     for node in task.node_ids:

@@ -145,7 +145,7 @@ def check_date(epoch: Optional[float], now: float) -> None:
 
 
 def parse_authorization(value: str) -> Tuple[str, Dict[str, str]]:
-    algorithm, _, rest = value.strip().partition(" ")
+    algorithm, _sep, rest = value.strip().partition(" ")
     fields: Dict[str, str] = {}
     for part in rest.split(","):
         key, sep, val = part.strip().partition("=")

@@ -120,7 +120,7 @@ class Sim:
                     length = [int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
                     if length and len(rest) >= length[0]:
                         break
-        head, _, rest = data.partition(b"\r\n\r\n")
+        head, _sep, rest = data.partition(b"\r\n\r\n")
         return int(head.split(b" ", 2)[1]), rest
 
 

@@ -46,7 +46,14 @@ TASK_TYPES = {
         "reclone": "reclone_ack_edge_node",
     },
 }
-TRANSIENT_NODE_STATE = {"initialize": "Extending", "extend": "Extending", "cut": "Cutting", "reclone": "Operating", "reboot": "Operating", "stop": "ClusterNodeStopping"}
+TRANSIENT_NODE_STATE = {
+    "initialize": "Extending",
+    "extend": "Extending",
+    "cut": "Cutting",
+    "reclone": "Operating",
+    "reboot": "Operating",
+    "stop": "ClusterNodeStopping",
+}
 TRANSIENT_CLUSTER_STATE = {"initialize": "initializing", "extend": "expanding", "cut": "shrinking"}
 
 
@@ -155,7 +162,7 @@ class World:
 
     # ids ------------------------------------------------------------------------------------
     def _digits(self, prefix: str, total: int = 22) -> str:
-        return prefix + "".join(str(self.rng.randrange(10)) for _ in range(total - len(prefix)))
+        return prefix + "".join(str(self.rng.randrange(10)) for _unused in range(total - len(prefix)))
 
     def new_task_id(self) -> str:
         while True:
@@ -171,7 +178,7 @@ class World:
 
     def new_node_id(self) -> str:
         while True:
-            ident = "e01-cn-" + "".join(self.rng.choice(_LOWER_ALNUM) for _ in range(11))
+            ident = "e01-cn-" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(11))
             if ident not in self.nodes:
                 return ident
 
@@ -200,10 +207,10 @@ class World:
             create_time=created,
             update_time=created,
             resource_group_id="rg-aek2ajbjoloa23q",
-            vpc_id="vpc-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _ in range(17)),
-            vswitch_id="vsw-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _ in range(17)),
-            security_group_id="sg-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _ in range(17)),
-            vpd_id="vpd-" + "".join(self.rng.choice(_LOWER_ALNUM) for _ in range(8)),
+            vpc_id="vpc-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
+            vswitch_id="vsw-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
+            security_group_id="sg-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
+            vpd_id="vpd-" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(8)),
         )
         self.clusters[cluster.cluster_id] = cluster
         return cluster
@@ -216,7 +223,7 @@ class World:
             machine_type=group.machine_type if group else "efg1.nvga8n",
             image_id=group.image_id if group else "i190297961737537046489",
             zone_id=group.zone_id if group else "cn-wulanchabu-b",
-            sn="sn_%s" % "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(8)),
+            sn="sn_%s" % "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _unused in range(8)),
             hpn_zone="B1",
             ip="192.168.%d.%d" % (number // 250, number % 250 + 2),
             create_time=created,
@@ -250,7 +257,7 @@ class World:
         now = self.clock.now()
         pending = self._pending
         while pending and pending[0][0] <= now:
-            _, _, task_id = heapq.heappop(pending)
+            task_id = heapq.heappop(pending)[2]
             effect = self.effects.pop(task_id, None)
             task = self.tasks.get(task_id)
             if effect is not None and task is not None:
@@ -325,8 +332,8 @@ class World:
         fail_nodes = spec.get("fail_nodes") or []
         now = self.clock.now()
         ids = []
-        for _ in range(count):
-            node_ids = list(scripted_nodes) if scripted_nodes else [self.new_node_id() for _ in range(node_count)]
+        for _unused in range(count):
+            node_ids = list(scripted_nodes) if scripted_nodes else [self.new_node_id() for _unused in range(node_count)]
             task = lifecycle.build_task(
                 task_id=self.new_task_id(),
                 task_type=task_type,
@@ -474,7 +481,7 @@ class World:
             if spec.get("Hostname"):
                 node.hostname = str(spec["Hostname"])
             joined.append(node_id)
-        for _ in range(amount):
+        for _unused in range(amount):
             joined.append(self._new_node(self.new_node_id(), group, now).node_id)
         for node_id in joined:
             node = self.nodes[node_id]

@@ -33,7 +33,7 @@ def test_sigint_stops_cleanly(tmp_path: Path) -> None:
 
 def test_console_script_is_installed() -> None:
     script = shutil.which("eflo-simulator") or str(Path(sys.executable).parent / "eflo-simulator")
-    out = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=30, check=False)
     assert out.returncode == 0 and "eflo-simulator" in out.stdout
 
 
@@ -50,14 +50,14 @@ def test_credentials_file_replaces_the_demo_keys(tmp_path: Path) -> None:
 def test_bad_credentials_file_exits_2(tmp_path: Path, content: str) -> None:
     path = tmp_path / "creds.json"
     path.write_text(content)
-    out = subprocess.run([sys.executable, "-m", "eflo_simulator", "--credentials", str(path)], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([sys.executable, "-m", "eflo_simulator", "--credentials", str(path)], capture_output=True, text=True, timeout=30, check=False)
     assert out.returncode == 2 and "credentials" in out.stderr
 
 
 def test_port_in_use_exits_2(tmp_path: Path) -> None:
     sim = start_simulator(tmp_path)
     try:
-        out = subprocess.run([sys.executable, "-m", "eflo_simulator", "--port", str(sim.port)], capture_output=True, text=True, timeout=30)
+        out = subprocess.run([sys.executable, "-m", "eflo_simulator", "--port", str(sim.port)], capture_output=True, text=True, timeout=30, check=False)
         assert out.returncode == 2 and "cannot listen" in out.stderr
     finally:
         stop_simulator(sim)

@@ -33,7 +33,7 @@ def test_create_and_inspect_tasks(sim: Sim) -> None:
 
 def test_request_counts_by_action_and_outcome(sim: Sim) -> None:
     task_id = sim.create_tasks(task_type="reboot_node")[0]
-    for _ in range(3):
+    for _unused in range(3):
         sim.describe(task_id)
     sim.call("ListClusters")
     sim.call("ListClusters", secret="wrong")
@@ -69,7 +69,14 @@ def test_clock_pin_and_advance(sim: Sim) -> None:
 
 def test_scenario_validation_and_echo(sim: Sim) -> None:
     scenario = sim.control("PUT", "/_sim/scenario", {"fail_nodes": ["a"], "fail_mode": "partial", "durations": {"reclone": 30}, "waiting_s": 0})
-    assert scenario == {"fail_nodes": ["a"], "fail_mode": "partial", "fail_actions": {}, "durations": {"reclone": 30.0}, "waiting_s": 0.0, "not_found_for_s": 0.0}
+    assert scenario == {
+        "fail_nodes": ["a"],
+        "fail_mode": "partial",
+        "fail_actions": {},
+        "durations": {"reclone": 30.0},
+        "waiting_s": 0.0,
+        "not_found_for_s": 0.0,
+    }
     assert sim.http("PUT", "/_sim/scenario", json.dumps({"fail_mode": "sometimes"}).encode()).status == 400
     assert sim.control("DELETE", "/_sim/scenario")["fail_nodes"] == []
 
@@ -99,7 +106,12 @@ def _one_fault(sim: Sim, kind: str, **extra: object) -> None:
 
 @pytest.mark.parametrize(
     "kind,status,code",
-    [("http_500", 500, "InternalError"), ("http_503", 503, "ServiceUnavailable"), ("throttling", 400, "Throttling.User"), ("throttling_retry_after", 400, "Throttling.User")],
+    [
+        ("http_500", 500, "InternalError"),
+        ("http_503", 503, "ServiceUnavailable"),
+        ("throttling", 400, "Throttling.User"),
+        ("throttling_retry_after", 400, "Throttling.User"),
+    ],
 )
 def test_json_error_faults(sim: Sim, kind: str, status: int, code: str) -> None:
     task_id = sim.create_tasks(task_type="reboot_node")[0]
@@ -169,7 +181,7 @@ def test_faults_limited_to_actions_and_rate_zero(sim: Sim) -> None:
 
 def test_fault_rate_mixes_kinds(sim: Sim) -> None:
     sim.control("PUT", "/_sim/faults", {"rate": 0.5, "kinds": ["http_500", "http_503"]})
-    statuses = [sim.call("ListClusters").status for _ in range(40)]
+    statuses = [sim.call("ListClusters").status for _unused in range(40)]
     assert set(statuses) == {200, 500, 503}
 
 
@@ -183,7 +195,7 @@ def test_every_documented_fault_kind_is_accepted(sim: Sim) -> None:
 
 def test_throttle_per_key_and_action(sim: Sim) -> None:
     sim.control("PUT", "/_sim/throttle", {"qps": 0.001, "burst": 2, "retry_after_ms": 2000})
-    assert [sim.call("ListClusters").status for _ in range(2)] == [200, 200]
+    assert [sim.call("ListClusters").status for _unused in range(2)] == [200, 200]
     throttled = sim.call("ListClusters")
     assert (throttled.status, throttled.json["Code"]) == (400, "Throttling.User")
     assert throttled.headers["x-acs-retry-after"] == "2000"

@@ -49,7 +49,8 @@ def test_wrong_secret(sim: Sim, version: str) -> None:
 
 
 def test_no_signature_at_all(sim: Sim) -> None:
-    answer = sim.http("POST", "/", b"TaskId=i1", {"x-acs-action": "DescribeTask", "x-acs-version": "2022-12-15", "content-type": "application/x-www-form-urlencoded"})
+    headers = {"x-acs-action": "DescribeTask", "x-acs-version": "2022-12-15", "content-type": "application/x-www-form-urlencoded"}
+    answer = sim.http("POST", "/", b"TaskId=i1", headers)
     _error(answer, 400, "IncompleteSignature")
 
 
@@ -150,7 +151,8 @@ def test_expired_sts_token(sim: Sim) -> None:
 
 def test_bad_parameter_values(sim: Sim) -> None:
     _error(sim.call("ListClusters", {"MaxResults": "1000"}), 400, "InvalidParameter")
-    _error(sim.call("RebootNodes", {"ClusterId": "i119982311660892626523", "Nodes": '["e01-cn-zvp2tgykr08"]', "IgnoreFailedNodeTasks": "maybe"}), 400, "InvalidParameter")
+    reboot = {"ClusterId": "i119982311660892626523", "Nodes": '["e01-cn-zvp2tgykr08"]', "IgnoreFailedNodeTasks": "maybe"}
+    _error(sim.call("RebootNodes", reboot), 400, "InvalidParameter")
     _error(sim.call("ReimageNodes", {"ClusterId": "i119982311660892626523", "Nodes": "[{not json"}), 400, "InvalidParameter")
     _error(sim.call("CreateCluster", {"ClusterName": "x", "ClusterType": "Huge"}), 400, "InvalidParameter")
 

@@ -143,7 +143,8 @@ def test_speed_knob_compresses_time(sim: Sim) -> None:
 
 def test_reimage_changes_node_state_until_done(sim: Sim) -> None:
     node = DEMO_NODES[0]
-    task_id = _api(sim, "ReimageNodes", {"ClusterId": DEMO_CLUSTER_ID, "Nodes": json.dumps([{"NodeId": node, "ImageId": "i-new"}], separators=(",", ":"))})["TaskId"]
+    nodes = json.dumps([{"NodeId": node, "ImageId": "i-new"}], separators=(",", ":"))
+    task_id = _api(sim, "ReimageNodes", {"ClusterId": DEMO_CLUSTER_ID, "Nodes": nodes})["TaskId"]
     assert _node_states(sim)[node] == "Operating"
     conflict = sim.call("RebootNodes", {"ClusterId": DEMO_CLUSTER_ID, "Nodes": json.dumps([node])})
     assert conflict.json["Code"] == "OperationConflict"
@@ -178,10 +179,12 @@ def test_fail_actions_fail_a_whole_action(sim: Sim) -> None:
 
 
 @pytest.mark.parametrize(
-    "cluster_type,task_type", [("Lite", "initialize_cluster"), ("ExclusiveBareCluster", "initialize_bare_cluster"), ("AckEdgePro", "initialize_ack_edge_cluster")]
+    "cluster_type,task_type",
+    [("Lite", "initialize_cluster"), ("ExclusiveBareCluster", "initialize_bare_cluster"), ("AckEdgePro", "initialize_ack_edge_cluster")],
 )
 def test_create_cluster_initializes(sim: Sim, cluster_type: str, task_type: str) -> None:
-    groups = [{"NodeGroupName": "ng1", "MachineType": "efg1.nvga8n", "ImageId": "i1", "ZoneId": "z", "Nodes": [{"NodeId": DEMO_FREE_NODES[0], "Hostname": "h1"}]}]
+    node = {"NodeId": DEMO_FREE_NODES[0], "Hostname": "h1"}
+    groups = [{"NodeGroupName": "ng1", "MachineType": "efg1.nvga8n", "ImageId": "i1", "ZoneId": "z", "Nodes": [node]}]
     answer = _api(sim, "CreateCluster", {"ClusterName": "new", "ClusterType": cluster_type, "NodeGroups": json.dumps(groups), "IgnoreFailedNodeTasks": "true"})
     cluster_id, task_id = answer["ClusterId"], answer["TaskId"]
     assert _cluster_state(sim, cluster_id) == "initializing"

@@ -81,9 +81,8 @@ def test_reimage_nodes_returns_a_task(sim: Sim) -> None:
     )
     task_id = client.reimage_nodes(request).body.task_id
     assert sim.control("GET", "/_sim/tasks/" + task_id)["task_type"] == "reclone_node"
-    nodes = client.list_cluster_nodes(
-        models.ListClusterNodesRequest(cluster_id=DEMO_CLUSTER_ID, operating_states=["Operating"], tags=[models.ListClusterNodesRequestTags(key="k 1", value="v*1")])
-    ).body.nodes
+    tags = [models.ListClusterNodesRequestTags(key="k 1", value="v*1")]
+    nodes = client.list_cluster_nodes(models.ListClusterNodesRequest(cluster_id=DEMO_CLUSTER_ID, operating_states=["Operating"], tags=tags)).body.nodes
     assert sorted(n.node_id for n in nodes) == sorted(DEMO_NODES[:2])
 
 
@@ -104,7 +103,7 @@ def test_describe_task_follows_a_task_to_success(sim: Sim, v2: bool, sts: bool) 
         models.ReimageNodesRequest(cluster_id=DEMO_CLUSTER_ID, nodes=[models.ReimageNodesRequestNodes(node_id=n) for n in DEMO_NODES])
     ).body.task_id
     seen = []
-    for _ in range(20):
+    for _unused in range(20):
         body = client.describe_task(models.DescribeTaskRequest(task_id=task_id)).body
         if not seen or seen[-1] != body.task_state:
             seen.append(body.task_state)

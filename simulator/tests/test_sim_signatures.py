@@ -53,10 +53,18 @@ def _minimal(index: int, item: Dict[str, Any]) -> Dict[str, Any]:
     for line in lines[3:]:
         if not line:
             break
-        name, _, value = line.partition(":")
+        name, _sep, value = line.partition(":")
         headers[name] = value
     headers["Authorization"] = item["authorization"]
-    return {"name": "M%d" % (index + 1), "method": "POST", "pathname": "/", "query": {}, "headers": headers, "body": item["body"], "canonical_request": item["canonical_request"]}
+    return {
+        "name": "M%d" % (index + 1),
+        "method": "POST",
+        "pathname": "/",
+        "query": {},
+        "headers": headers,
+        "body": item["body"],
+        "canonical_request": item["canonical_request"],
+    }
 
 
 V3_VECTORS = [v for v in _load("signature-vectors.json") if "Authorization" in v["headers"]] + [
@@ -171,7 +179,7 @@ def test_wire_capture_without_pinned_clock_is_expired(sim: Sim, capture: Dict[st
 def test_wire_capture_with_tampered_body_is_refused(sim: Sim, capture: Dict[str, Any]) -> None:
     _pin_clock(sim)
     raw = capture["raw"].encode("utf-8")
-    head, _, body = raw.partition(b"\r\n\r\n")
+    head, _sep, body = raw.partition(b"\r\n\r\n")
     tampered = body.replace(b"TaskId=i156", b"TaskId=i157")
     assert tampered != body
     status, answer = sim.send_raw(head + b"\r\n\r\n" + tampered)
