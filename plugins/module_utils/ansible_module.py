@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from typing import Any, Callable, Dict, Iterable, Mapping, NoReturn, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, NoReturn, Optional, Sequence
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -64,12 +64,27 @@ def nested_secret_values(value: Any) -> Iterable[str]:
 class EfloAnsibleModule(AnsibleModule):
     """``AnsibleModule`` with the collection's common options and error handling."""
 
-    def __init__(self, argument_spec: Optional[Dict[str, Any]] = None, *, module_name: str = "module", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        argument_spec: Optional[Dict[str, Any]] = None,
+        *,
+        module_name: str = "module",
+        free_form_options: Sequence[str] = (),
+        **kwargs: Any
+    ) -> None:
+        """``free_form_options``: dict options (such as eflo_api's ``params``) whose password/secret/token-like
+        nested values are masked from the start, even in a failure of the argument validation itself."""
         spec = common_argument_spec()
         spec.update(argument_spec or {})
         self.module_name = module_name
         self.credentials_source: Optional[str] = None
+        self._free_form_options = tuple(free_form_options)
         super().__init__(argument_spec=spec, **kwargs)
+
+    def _load_params(self) -> None:
+        super()._load_params()
+        for name in self._free_form_options:
+            self.mask_secrets_in((self.params or {}).get(name))
 
     def mask(self, *values: Optional[str]) -> None:
         """Never show these strings in any output of this module (they become ``********``)."""

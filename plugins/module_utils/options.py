@@ -74,6 +74,12 @@ class Connection:
     endpoint_url: str
 
 
+def _major(version: Any) -> int:
+    """The major number of a version string such as ``2.12.5`` (0 when unreadable)."""
+    head = str(version).split(".", 1)[0].strip()
+    return int(head) if head.isdigit() else 0
+
+
 def library_problem() -> Optional[str]:
     """``None`` when httpx, pydantic v2 and jmespath import, else a message naming what is missing."""
     missing: List[str] = []
@@ -83,7 +89,7 @@ def library_problem() -> Optional[str]:
         except ImportError:
             missing.append(requirement)
             continue
-        if module_name == "pydantic" and not str(getattr(module, "VERSION", "0")).startswith("2"):
+        if module_name == "pydantic" and _major(getattr(module, "VERSION", "0")) < 2:
             missing.append("%s (found pydantic %s)" % (requirement, getattr(module, "VERSION", "?")))
     if not missing:
         return None

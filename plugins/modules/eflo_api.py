@@ -246,8 +246,7 @@ def run_module(module: EfloAnsibleModule) -> Dict[str, Any]:
 
 
 def main() -> None:
-    module = EfloAnsibleModule(module_name="eflo_api", supports_check_mode=True, **api_spec())
-    module.mask_secrets_in(module.params.get("params"))
+    module = EfloAnsibleModule(module_name="eflo_api", free_form_options=("params",), supports_check_mode=True, **api_spec())
     module.run(lambda: run_module(module))
 
 

@@ -337,3 +337,14 @@ def test_library_problem_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) 
     assert "pip install" in problem
     with pytest.raises(ConfigurationError, match="jmespath"):
         options.build_client(defaults(endpoint="http://127.0.0.1:9"), {}, "/nonexistent")
+
+
+def test_old_pydantic_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = options.importlib.import_module
+
+    class OldPydantic:  # pylint: disable=too-few-public-methods
+        VERSION = "1.10.13"
+
+    monkeypatch.setattr(options.importlib, "import_module", lambda name, *a: OldPydantic if name == "pydantic" else real_import(name, *a))
+    problem = options.library_problem()
+    assert problem is not None and "pydantic>=2 (found pydantic 1.10.13)" in problem

@@ -160,3 +160,13 @@ def test_read_only_prefixes() -> None:
     assert eflo_api.is_read_only("GetNodeInfo")
     assert not eflo_api.is_read_only("CreateCluster")
     assert not eflo_api.is_read_only("RebootNodes")
+
+
+def test_password_is_masked_even_when_argument_validation_fails(fake_eflo, run_module) -> None:
+    password = "AnotherPassw0rd!value"
+    rc, result, out = run_module(MAIN, args(action="ReimageNodes", bogus_option=1,
+                                            params={"Nodes": [{"NodeId": "n", "LoginPassword": password}]}))
+    assert rc == 1
+    assert "bogus_option" in result["msg"]
+    assert password not in out
+    assert fake_eflo.requests == []
