@@ -131,6 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ws="none",
         server_header=False,
         timeout_keep_alive=120,
+        timeout_graceful_shutdown=5,
     )
     server = _server_class()(config)
     try:
