@@ -132,7 +132,7 @@ def resolve_endpoint(region_id: Optional[str], network: Optional[str] = "public"
         return normalise_endpoint(endpoint)
     if not region:
         raise ConfigurationError(
-            "no region is set: set the region option (for example region: cn-wulanchabu), the "
+            "no region is set: set the region_id option (for example region_id: cn-wulanchabu), the "
             "ALIBABA_CLOUD_REGION_ID environment variable, or an explicit endpoint"
         )
     return regional_endpoint(region, network_value)
