@@ -398,6 +398,27 @@ def test_throttling_and_5xx_are_retried_counted_and_not_retried_by_the_client(ac
     assert any("failed and will be retried" in line for line in lines(display))
 
 
+def test_an_unusable_answer_is_polled_again(action_plugin, fake) -> None:
+    fake.add("i1", lifecycle("i1"))
+    fake.fault("i1", httpx.Response(200, text='{"RequestId": "T-1", "TaskSt'), httpx.Response(200, json={"RequestId": "T-2"}))
+    result = run(action_plugin, task_id="i1")
+
+    assert result["failed"] is False, result["msg"]
+    assert result["retries"] == 2 and result["polls"] == len(fake.requests)
+
+
+def test_an_endpoint_that_never_answers_a_task_fails_after_a_few_polls(action_plugin, fake) -> None:
+    page = httpx.Response(200, text="<html><body>Welcome</body></html>", headers={"content-type": "text/html"})
+    fake.fault("i1", *[page] * 20)
+    result = run(action_plugin, task_id="i1", timeout=36000)
+
+    assert result["failed"] is True
+    assert len(fake.requests) == plugin.BAD_ANSWER_LIMIT
+    assert result["retries"] == plugin.BAD_ANSWER_LIMIT - 1
+    assert "polling task i1 failed" in result["msg"] and "Welcome" in result["msg"]
+    assert result["elapsed"] < 3600
+
+
 def test_a_permission_error_stops_the_wait_with_the_error_detail(action_plugin, fake) -> None:
     fake.add("i1", lifecycle("i1"))
     fake.fault("i1", httpx.Response(403, json={"RequestId": "FB-1", "Code": "Forbidden.RAM", "Message": "User not authorized."}))
