@@ -129,8 +129,8 @@ def sub_task_type(task_type: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def fmt_time(epoch: float, one_digit_hour: bool = False) -> str:
     """``2022-11-30T02:00:00.852Z`` (or the documented ``2022-11-30T2:00:00.852Z`` quirk)."""
-    tm = time.gmtime(epoch)
-    millis = int((epoch - int(epoch)) * 1000)
+    seconds, millis = divmod(int(round(epoch * 1000)), 1000)
+    tm = time.gmtime(seconds)
     hour = ("%d" if one_digit_hour else "%02d") % tm.tm_hour
     return "%04d-%02d-%02dT%s:%02d:%02d.%03dZ" % (tm.tm_year, tm.tm_mon, tm.tm_mday, hour, tm.tm_min, tm.tm_sec, millis)
 

@@ -325,6 +325,8 @@ class World:
         node_count = int(spec.get("node_count", 2))
         if not 0 <= node_count <= 1000:
             raise ValueError("node_count must be between 0 and 1000")
+        if count * max(node_count, len(spec.get("node_ids") or [])) > 200000:
+            raise ValueError("count x node_count must stay below 200000 sub-tasks per call")
         cluster_id = spec.get("cluster_id")
         cluster = self.clusters.get(cluster_id) if cluster_id else None
         cluster_name = cluster.name if cluster else str(spec.get("cluster_name", DEMO_CLUSTER_NAME))
