@@ -65,10 +65,21 @@ def test_encoders() -> None:
     assert parse_acs_date("2024-05-20 08:00:00") is None
 
 
-def _task(**kwargs: object) -> lifecycle.Task:
-    base = dict(task_id="i1", task_type="reclone_node", cluster_id="c", cluster_name="n", node_ids=["a", "b"], sub_ids={"a": "s1", "b": "s2"}, created=1000.0, duration_s=90.0, waiting_s=10.0)
-    base.update(kwargs)
-    return lifecycle.build_task(**base)  # type: ignore[arg-type]
+def _task(outcome: str = "success", fail_at_step: object = None, failed_nodes: tuple = ()) -> lifecycle.Task:
+    return lifecycle.build_task(
+        task_id="i1",
+        task_type="reclone_node",
+        cluster_id="c",
+        cluster_name="n",
+        node_ids=["a", "b"],
+        sub_ids={"a": "s1", "b": "s2"},
+        created=1000.0,
+        duration_s=90.0,
+        waiting_s=10.0,
+        outcome=outcome,
+        fail_at_step=fail_at_step,
+        failed_nodes=failed_nodes,
+    )
 
 
 def test_timeline_is_contiguous_and_states_follow_time() -> None:
@@ -79,7 +90,7 @@ def test_timeline_is_contiguous_and_states_follow_time() -> None:
 
 
 def test_failed_task_ends_at_the_failed_step() -> None:
-    task = _task(outcome="fail", failed_nodes=["b"])
+    task = _task(outcome="fail", failed_nodes=("b",))
     assert task.failed_nodes == frozenset({"b"})
     assert task.end == pytest.approx(task.windows[task.node_step][1])
     body = lifecycle.render_task(task, 5000.0, "rid")
