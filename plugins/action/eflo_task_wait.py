@@ -271,15 +271,7 @@ class ActionModule(ActionBase):
         if problem:
             raise ConfigurationError(problem + CONTROLLER_NOTE)
         check_mode = bool(self._task.check_mode)
-        spec = task_wait_spec()
-        nothing_given = not has_task_ids(self._task.args)
-        if check_mode and nothing_given:
-            spec.pop("required_one_of", None)
-        secrets.extend(secrets_of(self._task.args))
-        _validation, args = self.validate_argument_spec(**spec)
-        secrets.extend(secrets_of(args))
-        if check_mode and nothing_given:
-            return self.skip()
+        args = self.validated_args(check_mode, secrets)
         ids, empty = split_task_ids(args)
         if empty and not check_mode:
             raise ConfigurationError(empty_ids_message(args, empty))
@@ -287,6 +279,27 @@ class ActionModule(ActionBase):
         waiter.validate_config(config)  # a bad option fails before any credential lookup or API call
         if not ids:
             return self.skip()
+        result = self.poll_until_done(ids, config, args, secrets)
+        if empty:
+            note = "Check mode: %s skipped (their creating task was not sent)." % progress.plural(len(empty), "empty task id")
+            result["msg"] = "%s %s" % (result["msg"], note)
+            result["warnings"] = [note] + list(result.get("warnings") or [])
+        if not result.get("warnings"):
+            result.pop("warnings", None)
+        return result
+
+    def validated_args(self, check_mode: bool, secrets: List[str]) -> Dict[str, Any]:
+        """The task arguments validated against the shared spec (no id at all is allowed in check mode)."""
+        spec = task_wait_spec()
+        if check_mode and not has_task_ids(self._task.args):
+            spec.pop("required_one_of", None)
+        secrets.extend(secrets_of(self._task.args))
+        _validation, args = self.validate_argument_spec(**spec)
+        secrets.extend(secrets_of(args))
+        return args
+
+    def poll_until_done(self, ids: List[str], config: waiter.WaitConfig, args: Mapping[str, Any], secrets: List[str]) -> Dict[str, Any]:
+        """One client (credentials resolved once), the engine, the documented result."""
         client, credentials = build_client_with_credentials(
             self.client_params(args), self.environment(), os.path.expanduser("~"),
             user_agent="ansible-core/%s" % ANSIBLE_VERSION, **self.client_kwargs()
@@ -305,12 +318,6 @@ class ActionModule(ActionBase):
         result = outcome.to_result()
         result["changed"] = False
         result["credentials_source"] = credentials.source
-        if empty:
-            note = "Check mode: %s skipped (their creating task was not sent)." % progress.plural(len(empty), "empty task id")
-            result["msg"] = "%s %s" % (result["msg"], note)
-            result["warnings"] = [note] + list(result.get("warnings") or [])
-        if not result.get("warnings"):
-            result.pop("warnings", None)
         return result
 
     def skip(self) -> Dict[str, Any]:
