@@ -394,7 +394,7 @@ retries:
 credentials_source:
   description:
     - Where the credentials came from, as in M(alibabacloud.eflo.eflo_task_info) (V(options), V(env),
-      V(cli_profile:<profile> \(<mode>\)), V(ini:<section>), V(oidc), V(ecs_ram_role), V(assume_role\(<source>\))).
+      V(cli_profile:<profile> (<mode>\)), V(ini:<section>), V(oidc), V(ecs_ram_role), V(assume_role(<source>\))).
     - Never contains a secret.
   returned: when the tasks were polled
   type: str
@@ -403,7 +403,11 @@ error:
   description: The code, message and request ID of the API error that stopped the wait (a permission or signature problem).
   returned: when an API error that cannot be retried stopped the wait
   type: dict
-  sample: {code: Forbidden.RAM, message: "User not authorized to operate on the specified resource.", request_id: 2BE8A4F5-7F4A-5D7C-9C5E-2B0D3C9B5E11, http_status: 403}
+  sample:
+    code: Forbidden.RAM
+    message: User not authorized to operate on the specified resource.
+    request_id: 2BE8A4F5-7F4A-5D7C-9C5E-2B0D3C9B5E11
+    http_status: 403
 """
 
 from ansible.module_utils.basic import AnsibleModule
