@@ -16,7 +16,11 @@
 #   distclean    clean, and remove .venv
 #
 # Environment: PYTHON (interpreter for the venv, default python3), EFLO_VENV (default .venv),
-# EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build"), EFLO_DEMO_SPEED (simulator --speed).
+# EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build"),
+# EFLO_DEMO_SPEED (simulator --speed for demo), EFLO_DEMO_PLAYBOOK (default playbooks/demo.yml).
+#
+# demo: the playbook gets -e eflo_endpoint=<simulator URL> -e eflo_region=cn-wulanchabu, and the environment
+# ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (the simulator's demo key), ALIBABA_CLOUD_REGION_ID, EFLO_SIMULATOR_URL.
 set -uo pipefail
 
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
@@ -179,6 +183,15 @@ cmd_bench() {
 
 # -------------------------------------------------------------------------------------------- demo
 
+PLAY_PID=
+stop_playbook() {
+  if [ -n "$PLAY_PID" ] && kill -0 "$PLAY_PID" 2>/dev/null; then
+    kill -TERM "$PLAY_PID" 2>/dev/null
+    wait "$PLAY_PID" 2>/dev/null
+  fi
+  PLAY_PID=
+}
+
 SIM_PID=
 stop_simulator() {
   if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
@@ -213,27 +226,32 @@ start_simulator() {  # start_simulator WORKDIR VAR: start it on a free loopback 
 }
 
 cmd_demo() {
-  if [ ! -f "$ROOT/playbooks/demo.yml" ]; then
+  local playbook=${EFLO_DEMO_PLAYBOOK:-playbooks/demo.yml}
+  if [ ! -f "$ROOT/$playbook" ] && [ ! -f "$playbook" ]; then
     echo "make demo: not yet available"
     return 0
   fi
   local work tree url rc=0
   new_tmp work || return
   lint_tree tree || return
-  trap 'stop_simulator; cleanup_tmp' EXIT
+  trap 'stop_playbook; stop_simulator; cleanup_tmp' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   start_simulator "$work" url || return
   log "demo: simulator listening on $url"
+  # In the background and waited for, so that a signal is handled at once (the EXIT trap stops both).
   (
     cd "$ROOT" &&
-    env ANSIBLE_COLLECTIONS_PATH="$tree" ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default \
+    exec env ANSIBLE_COLLECTIONS_PATH="$tree" ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default \
       ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEfloSimulatorDemo \
       ALIBABA_CLOUD_ACCESS_KEY_SECRET=EfloSimulatorDemoSecret0000000000000 \
       ALIBABA_CLOUD_REGION_ID=cn-wulanchabu EFLO_SIMULATOR_URL="$url" \
       ansible-playbook -i "localhost," -c local -e "ansible_python_interpreter=$PY" \
-        -e "eflo_endpoint=$url" -e "eflo_region=cn-wulanchabu" playbooks/demo.yml "$@"
-  ) || rc=$?
+        -e "eflo_endpoint=$url" -e "eflo_region=cn-wulanchabu" "$playbook" "$@"
+  ) </dev/null &
+  PLAY_PID=$!
+  wait "$PLAY_PID" || rc=$?
+  PLAY_PID=
   stop_simulator
   return "$rc"
 }
@@ -297,7 +315,7 @@ cmd_distclean() {
 
 main() {
   local cmd=${1:-}
-  [ -n "$cmd" ] || { sed -n '2,20p' "${BASH_SOURCE[0]}"; return 2; }
+  [ -n "$cmd" ] || { sed -n '2,24p' "${BASH_SOURCE[0]}"; return 2; }
   shift
   case $cmd in
     venv|test|clean|distclean) ;;
