@@ -11,7 +11,7 @@ DEV := bash tools/dev.sh
 .PHONY: help venv sanity units integration lint build test test-long demo bench clean distclean
 
 help:
-	@echo "targets: venv sanity units integration lint build test test-long demo bench clean distclean"
+	@$(DEV) help
 
 venv:
 	@$(DEV) venv

@@ -315,7 +315,11 @@ cmd_distclean() {
 
 main() {
   local cmd=${1:-}
-  [ -n "$cmd" ] || { sed -n '2,24p' "${BASH_SOURCE[0]}"; return 2; }
+  if [ -z "$cmd" ] || [ "$cmd" = help ]; then
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
+    [ -n "$cmd" ]
+    return
+  fi
   shift
   case $cmd in
     venv|test|clean|distclean) ;;
