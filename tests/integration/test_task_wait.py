@@ -5,18 +5,24 @@
 
 Tasks are created through the simulator's control API with durations of a few seconds (instead of the
 realistic minutes to hours), and the playbooks poll every 0.2-0.5 s, so the whole file runs in well under
-two minutes. Assertions are on outcomes, messages and counters, never on timing.
+two minutes. Where a test needs the wait to see a task in a given state first (running, not found yet), the
+task lasts minutes and the test moves the simulator's clock forward once the simulator has answered the
+polls it needs (``run_while``), so a slow machine changes nothing. Assertions are on outcomes, messages and
+counters, never on timing.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List
 
 import pytest
 
 PLAYBOOKS = "tests/integration/playbooks/task_wait/"
 WAIT = PLAYBOOKS + "wait.yml"
 WAIT_TASK = "Wait for the tasks"
+CONDITION_LIMIT = 120.0  # seconds to wait for a playbook to reach a state the test reacts to
 
 pytestmark = pytest.mark.simulator
 
@@ -36,6 +42,21 @@ def wait_lines(stdout: str) -> List[str]:
     return [line for line in stdout.splitlines() if line.startswith("eflo_task_wait: ")]
 
 
+def run_while(runner: Callable[..., Any], simulator: Any, *args: Any, when: Callable[[Dict[str, int]], bool],
+              then: Dict[str, Any], **kwargs: Any) -> Any:
+    """Run ``runner(simulator, *args, **kwargs)`` in a thread; when ``when(DescribeTask counts)`` holds, apply
+    ``then`` to the simulator clock (``PUT /_sim/clock``), once. Returns the runner's result."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(runner, simulator, *args, **kwargs)
+        deadline = time.monotonic() + CONDITION_LIMIT
+        while not future.done() and time.monotonic() < deadline:
+            if when(describe_task_counts(simulator)):
+                simulator.control("PUT", "/_sim/clock", then)
+                break
+            time.sleep(0.05)
+        return future.result()
+
+
 def run_wait(simulator: Any, run_playbook: Any, task_ids: List[str], verbosity: int = 0, **options: Any) -> Any:
     extra = dict(simulator.extra_vars, task_ids=task_ids)
     extra.update({"wait_%s" % name: value for name, value in options.items()})
@@ -43,11 +64,12 @@ def run_wait(simulator: Any, run_playbook: Any, task_ids: List[str], verbosity: 
 
 
 def test_success_shows_progress_while_waiting(simulator, run_playbook):
-    spec = {"task_type": "extend_cluster", "count": 3, "duration_s": 4, "waiting_s": 0.3}
-    run = run_playbook(WAIT, dict(simulator.extra_vars, create_tasks=spec), env=simulator.env)  # created right before the wait
+    ids = create(simulator, task_type="extend_cluster", count=3, duration_s=600)
+    # once every task was polled several times (some 0.6 s of waiting at delay 0.2), jump to their end
+    run = run_while(run_wait, simulator, run_playbook, ids, heartbeat_interval=0.5,
+                    when=lambda counts: counts.get("success", 0) >= 12, then={"advance_s": 700})
 
     assert run.rc == 0, run.explain()
-    ids = run.task("Create the tasks to wait for")["result"]["json"]["task_ids"]
     result = run.task(WAIT_TASK)["result"]
     assert result["succeeded_task_ids"] == ids
     assert result["failed_task_ids"] == result["timed_out_task_ids"] == result["pending_task_ids"] == []
@@ -56,8 +78,8 @@ def test_success_shows_progress_while_waiting(simulator, run_playbook):
     assert result["polls"] == sum(describe_task_counts(simulator).values()) and result["retries"] == 0
     for task in result["tasks"]:
         assert task["task_type"] == "extend_cluster" and task["task_state"] == "execution_success"
-        assert task["transitions"][-1]["task_state"] == "execution_success"
-        assert len(task["transitions"]) >= 2 and task["polls"] >= 2
+        assert [t["task_state"] for t in task["transitions"]][-2:] == ["running", "execution_success"]
+        assert task["polls"] >= 2
         assert task["steps"] and task["node_ids"]
 
     lines = run.stdout.splitlines()
@@ -146,13 +168,16 @@ def test_a_task_of_another_type_fails_at_once(simulator, run_playbook):
 
 
 def test_a_task_not_visible_yet_is_waited_for_within_the_grace(simulator, run_playbook):
-    run = run_playbook(PLAYBOOKS + "not_found.yml", simulator.extra_vars, env=simulator.env)
+    [task_id] = create(simulator, task_type="reclone_node", duration_s=1, not_found_for_s=600)
+    # the service does not know the task yet; once the wait saw that twice, the task becomes visible (and done)
+    run = run_while(run_wait, simulator, run_playbook, [task_id], not_found_grace=60,
+                    when=lambda counts: counts.get("InvalidTaskId.NotFound", 0) >= 2, then={"advance_s": 700})
 
     assert run.rc == 0, run.explain()
-    result = run.task("Wait for the task")["result"]
-    assert result["succeeded_task_ids"] == [run.task("Create a task that stays unknown for a few seconds")["result"]["json"]["task_ids"][0]]
-    assert describe_task_counts(simulator).get("InvalidTaskId.NotFound", 0) >= 1
-    assert result["retries"] == 0
+    result = run.task(WAIT_TASK)["result"]
+    assert result["succeeded_task_ids"] == [task_id]
+    assert result["retries"] == 0  # not found within the grace is no retry
+    assert result["tasks"][0]["polls"] >= 3
 
 
 def test_an_unknown_task_fails_after_the_grace(simulator, run_playbook):
