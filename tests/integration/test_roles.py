@@ -47,6 +47,11 @@ def role_vars(simulator: Any, **extra: Any) -> Dict[str, Any]:
     return data
 
 
+def run_role(run_playbook: Any, simulator: Any, check: bool = False, **extra: Any) -> Any:
+    """Run the role playbook against the simulator (its credentials in the environment)."""
+    return run_playbook(ROLE_PLAYBOOK, role_vars(simulator, **extra), env=simulator.env, check=check)
+
+
 def scenario(simulator: Any, **spec: Any) -> None:
     """Script the tasks the simulator starts for API calls (durations in simulated seconds, no waiting)."""
     body = {"waiting_s": 0}
@@ -102,8 +107,7 @@ def create_call(name: str, nodes: List[str]) -> Dict[str, Any]:
 
 def test_extend_waits_for_a_registered_result_and_post_checks(simulator, run_playbook):
     scenario(simulator, durations={"extend": 3})
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="extend", test_start=[extend_call()],
-                                                test_input="single"))
+    run = run_role(run_playbook, simulator, test_entry="extend", test_start=[extend_call()], test_input="single")
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -132,7 +136,7 @@ def test_initialize_accepts_a_loop_result_and_checks_every_cluster(simulator, ru
     scenario(simulator, durations={"initialize": 3})
     calls = [create_call("itest-a", ["e01-cn-itesta00001", "e01-cn-itesta00002"]),
              create_call("itest-b", ["e01-cn-itestb00001"])]
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="initialize", test_start=calls, test_input="loop"))
+    run = run_role(run_playbook, simulator, test_entry="initialize", test_start=calls, test_input="loop")
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -150,8 +154,8 @@ def test_initialize_accepts_a_loop_result_and_checks_every_cluster(simulator, ru
 
 def test_main_entry_point_takes_the_operation_and_a_list_of_results(simulator, run_playbook):
     scenario(simulator, durations={"reclone": 2})
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="main", cluster_task_operation="reclone",
-                                                test_start=[reimage_call(["e01-cn-zvp2tgykr0b"])], test_input="list"))
+    run = run_role(run_playbook, simulator, test_entry="main", cluster_task_operation="reclone",
+                   test_start=[reimage_call(["e01-cn-zvp2tgykr0b"])], test_input="list")
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -168,8 +172,8 @@ def test_main_entry_point_takes_the_operation_and_a_list_of_results(simulator, r
 
 def test_reclone_failure_ends_with_a_readable_summary(simulator, run_playbook):
     scenario(simulator, durations={"reclone": 3}, fail_nodes=["e01-cn-zvp2tgykr09"])
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="reclone", test_input="list",
-                                                test_start=[reimage_call(["e01-cn-zvp2tgykr08", "e01-cn-zvp2tgykr09"])]))
+    run = run_role(run_playbook, simulator, test_entry="reclone", test_input="list",
+                   test_start=[reimage_call(["e01-cn-zvp2tgykr08", "e01-cn-zvp2tgykr09"])])
 
     assert run.rc == 2, run.explain()
     assert [r["task"] for r in run.failed] == [FAIL_TASK]
@@ -200,8 +204,8 @@ def test_reclone_failure_ends_with_a_readable_summary(simulator, run_playbook):
 def test_wrong_task_type_fails_before_waiting(simulator, run_playbook):
     task_id = control_tasks(simulator, task_type="reclone_node", duration_s=600, cluster_id=DEMO_CLUSTER,
                             node_ids=DEMO_NODES[:1])[0]
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="main", cluster_task_operation="extend",
-                                                cluster_task_id=task_id, cluster_task_fail_on_error=False))
+    run = run_role(run_playbook, simulator, test_entry="main", cluster_task_operation="extend", cluster_task_id=task_id,
+                   cluster_task_fail_on_error=False)
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -216,8 +220,8 @@ def test_wrong_task_type_fails_before_waiting(simulator, run_playbook):
 def test_timeout_over_a_list_of_ids_with_the_connection_variable(simulator, run_playbook):
     ids = control_tasks(simulator, task_type="extend_cluster", duration_s=3600, count=2, cluster_id=DEMO_CLUSTER,
                         node_ids=DEMO_NODES[:2])
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="extend", cluster_task_ids=ids, cluster_task_timeout=2,
-                                                cluster_task_fail_on_error=False, test_connection=True))
+    run = run_role(run_playbook, simulator, test_entry="extend", cluster_task_ids=ids, cluster_task_timeout=2,
+                   cluster_task_fail_on_error=False, test_connection=True)
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -235,8 +239,8 @@ def test_timeout_over_a_list_of_ids_with_the_connection_variable(simulator, run_
 def test_partial_success_counts_as_failure_unless_allowed(simulator, run_playbook, strict):
     task_id = control_tasks(simulator, task_type="extend_cluster", duration_s=2, outcome="partial", cluster_id=DEMO_CLUSTER,
                             node_ids=DEMO_NODES[:2], fail_nodes=[DEMO_NODES[1]])[0]
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="extend", cluster_task_id=task_id,
-                                                cluster_task_fail_on_sub_task_failure=strict, cluster_task_fail_on_error=False))
+    run = run_role(run_playbook, simulator, test_entry="extend", cluster_task_id=task_id,
+                   cluster_task_fail_on_sub_task_failure=strict, cluster_task_fail_on_error=False)
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -259,8 +263,8 @@ def test_failed_post_checks_name_the_node(simulator, run_playbook):
     scenario(simulator, durations={"reclone": 3600})  # keeps e01-cn-zvp2tgykr0a Operating
     task_id = control_tasks(simulator, task_type="reclone_node", duration_s=1, cluster_id=DEMO_CLUSTER,
                             node_ids=["e01-cn-zvp2tgykr0a"])[0]
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="reclone", test_start=[reimage_call(["e01-cn-zvp2tgykr0a"])],
-                                                test_input="none", cluster_task_id=task_id, cluster_task_fail_on_error=False))
+    run = run_role(run_playbook, simulator, test_entry="reclone", test_start=[reimage_call(["e01-cn-zvp2tgykr0a"])],
+                   test_input="none", cluster_task_id=task_id, cluster_task_fail_on_error=False)
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -278,8 +282,8 @@ def test_failed_post_checks_name_the_node(simulator, run_playbook):
 def test_failed_post_checks_fail_the_play_by_default(simulator, run_playbook):
     scenario(simulator, durations={"extend": 3600})  # the cluster stays "expanding"
     task_id = control_tasks(simulator, task_type="extend_cluster", duration_s=1, cluster_id=DEMO_CLUSTER, node_count=0)[0]
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="extend", test_start=[extend_call()], test_input="none",
-                                                cluster_task_id=task_id, cluster_task_post_check_retries=1))
+    run = run_role(run_playbook, simulator, test_entry="extend", test_start=[extend_call()], test_input="none",
+                   cluster_task_id=task_id, cluster_task_post_check_retries=1)
 
     assert run.rc == 2, run.explain()
     msg = run.task(FAIL_TASK)["result"]["msg"]
@@ -294,8 +298,8 @@ def test_failed_post_checks_fail_the_play_by_default(simulator, run_playbook):
 
 
 def test_check_mode_without_task_id_is_skipped(simulator, run_playbook):
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="extend", test_start=[extend_call()], test_input="single"),
-                       check=True)
+    run = run_role(run_playbook, simulator, test_entry="extend", test_start=[extend_call()], test_input="single",
+                   check=True)
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
@@ -307,7 +311,7 @@ def test_check_mode_without_task_id_is_skipped(simulator, run_playbook):
 
 
 def test_no_task_id_is_an_error_with_a_hint(simulator, run_playbook):
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="reclone"))
+    run = run_role(run_playbook, simulator, test_entry="reclone")
 
     assert run.rc == 2, run.explain()
     msg = run.task(FAIL_TASK)["result"]["msg"]
@@ -316,15 +320,14 @@ def test_no_task_id_is_an_error_with_a_hint(simulator, run_playbook):
 
 
 def test_argument_specs_reject_bad_values(simulator, run_playbook):
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="initialize", cluster_task_id="i1",
-                                                cluster_task_timeout="soon"))
+    run = run_role(run_playbook, simulator, test_entry="initialize", cluster_task_id="i1", cluster_task_timeout="soon")
 
     assert run.rc == 2, run.explain()
     failed = run.failed[0]
     assert "Validating arguments against arg spec 'initialize'" in failed["task"]
     assert "cluster_task_timeout" in failed["result"]["msg"]
 
-    run = run_playbook(ROLE_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_entry="main", cluster_task_id="i1", cluster_task_operation="cut"))
+    run = run_role(run_playbook, simulator, test_entry="main", cluster_task_id="i1", cluster_task_operation="cut")
     assert run.rc == 2, run.explain()
     assert "cluster_task_operation" in run.failed[0]["result"]["msg"]
 
@@ -339,7 +342,8 @@ def test_run_once_waits_for_every_host_in_one_batch(simulator, run_playbook):
                       "via": "var"},
         "cluster-c": {"task_type": "extend_bare_cluster", "duration_s": 2, "outcome": "fail", "node_count": 2},
     }
-    run = run_playbook(BATCH_PLAYBOOK, env=simulator.env, extra_vars=role_vars(simulator, test_clusters=clusters, cluster_task_fail_on_error=False))
+    run = run_playbook(BATCH_PLAYBOOK, role_vars(simulator, test_clusters=clusters, cluster_task_fail_on_error=False),
+                       env=simulator.env)
 
     assert run.rc == 0, run.explain()
     waits = run.tasks(ROLE + "Wait for the tasks with eflo_task_wait")
