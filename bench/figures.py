@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
 import harness
 from harness import Ansible, RateSampler, Run, Simulator, median
@@ -61,16 +61,19 @@ def _summ(runs: Sequence[Run], calls: Sequence[int]) -> Dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[int, int] = (2, 6),
-            wait_polls: int = 8, wait_many_timeout: float = 2.0) -> Dict[str, Any]:
-    """CPU and wall per poll of a never-finishing task; marginal cost from two poll counts of each variant.
+def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[int, int] = (1, 4),
+            wait_polls: int = 5, wait_many_tasks: int = 10, wait_many_timeout: float = 3.0) -> Dict[str, Any]:
+    """CPU and wall per poll of never-finishing tasks; marginal cost from two poll counts of each variant.
 
-    until: retries = P - 1, delay 0, a condition that never holds (P module runs). wait: delay = max_delay
-    = 0.1 s and a timeout of (P - 1) * 0.1 s (P polls, the last at the deadline), and a second wait with a
-    10 ms delay and a ``wait_many_timeout`` s timeout (a few hundred polls) for its marginal cost.
+    until: retries = P - 1, delay 0, a condition that never holds (P module runs). wait: one task, delay =
+    max_delay = 0.1 s and a timeout of (P - 1) * 0.1 s (about P polls: the same task and about the same
+    number of polls as the larger until run), and a second wait over ``wait_many_tasks`` never-finishing
+    tasks with a 10 ms delay for ``wait_many_timeout`` s (a thousand or more polls: a per-poll cost of a
+    millisecond or two only stands out of the run-to-run noise of ansible-playbook over that many polls).
     """
     sim.reset()
     task_id = sim.create_tasks(task_type="reclone_node", duration_s=LONG_TASK_S)[0]
+    many_ids = sim.create_tasks(task_type="reclone_node", duration_s=LONG_TASK_S, count=wait_many_tasks)
     until_inv = ansible.inventory([("h1", {"bench_task_id": task_id})])
     wait_inv = ansible.localhost()
     base = {"eflo_endpoint": sim.url}
@@ -82,12 +85,13 @@ def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[i
     configs["wait_%d" % wait_polls] = lambda: ansible.run(
         "wait.yml", wait_inv, dict(wait_args, bench_timeout=_r((wait_polls - 1) * 0.1), bench_delay=0.1, bench_max_delay=0.1))
     configs["wait_many"] = lambda: ansible.run(
-        "wait.yml", wait_inv, dict(wait_args, bench_timeout=wait_many_timeout, bench_delay=0.01, bench_max_delay=0.01))
+        "wait.yml", wait_inv, dict(wait_args, bench_task_ids=many_ids, bench_timeout=wait_many_timeout, bench_delay=0.01,
+                                   bench_max_delay=0.01))
     configs["noop"] = lambda: ansible.run("noop.yml", wait_inv)
     measured: Dict[str, Dict[str, Any]] = {}
     for name in configs:
         measured[name] = {"runs": [], "calls": []}
-    for _ in range(repeats):  # interleaved, so that a busy moment of the machine hits every variant alike
+    for _repeat in range(repeats):  # interleaved, so that a busy moment of the machine hits every variant alike
         for name, action in configs.items():
             run, calls = _calls_during(sim, action)
             measured[name]["runs"].append(run)
@@ -103,14 +107,24 @@ def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[i
     until_wall = (u_large["wall_s"] - u_small["wall_s"]) / max(u_large["calls"] - u_small["calls"], 1)
     wait_cpu = (w_many["cpu_s"] - w_same["cpu_s"]) / max(w_many["calls"] - w_same["calls"], 1)
     wait_wall = (w_many["wall_s"] - w_same["wall_s"]) / max(w_many["calls"] - w_same["calls"], 1)
+    # wall per poll of the wait: one task polled every 0.1 s; from the result's own elapsed and polls, minus the delays
+    singles = []
+    for run in measured["wait_%d" % wait_polls]["runs"]:
+        for result in run.results("Wait"):
+            if result.get("polls"):
+                singles.append(max(float(result["elapsed"]) - (int(result["polls"]) - 1) * 0.1, 0.0) / int(result["polls"]))
+    wait_poll_wall = median(singles) if singles else 0.0
     out["marginal"] = {
         "until_cpu_per_poll_s": _r(until_cpu, 4),
         "until_wall_per_poll_s": _r(until_wall, 4),
         "wait_cpu_per_poll_s": _r(wait_cpu, 5),
-        "wait_wall_per_poll_s": _r(wait_wall, 5),
-        "wait_wall_per_poll_minus_delay_s": _r(wait_wall - 0.01, 5),
+        "wait_wall_per_poll_batch_s": _r(wait_wall, 5),
+        "wait_wall_per_poll_single_s": _r(wait_poll_wall, 4),
         "cpu_ratio": _r(until_cpu / wait_cpu, 1) if wait_cpu > 0 else None,
-        "wall_ratio": _r(until_wall / max(wait_wall - 0.01, 1e-6), 1),
+        "wall_ratio_single": _r(until_wall / wait_poll_wall, 1) if wait_poll_wall > 0 else None,
+        "note": "until: (CPU, wall) difference between %d and %d module runs; wait CPU: difference between %d polls of one task "
+                "and about a thousand polls of %d tasks (8 threads); wait wall (single): one task polled every 0.1 s, "
+                "the result's elapsed minus the delays, per poll" % (until_polls[0], until_polls[1], wait_polls, wait_many_tasks),
     }
     out["same_polls"] = {
         "polls": [u_large["calls"], w_same["calls"]],
@@ -118,7 +132,8 @@ def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[i
         "cpu_ratio_gross": _r(u_large["cpu_s"] / w_same["cpu_s"], 2),
         "cpu_ratio_net_of_noop": _r((u_large["cpu_s"] - out["noop"]["cpu_s"]) / max(w_same["cpu_s"] - out["noop"]["cpu_s"], 1e-3), 1),
     }
-    out["target"] = {"what": "at least 20x less CPU per poll (marginal)", "met": bool(out["marginal"]["cpu_ratio"] and out["marginal"]["cpu_ratio"] >= 20)}
+    ratio = out["marginal"]["cpu_ratio"]
+    out["target"] = {"what": "at least 20x less CPU per poll (marginal)", "met": None if ratio is None else ratio >= 20}
     return out
 
 
@@ -179,13 +194,14 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         "peak_processes": run.peak_processes,
         "after_last_end_s": _r(run.last_result_time(task) - last_end, 2),
         "simulator_cpu_s": _r(sim.cpu_seconds() - sim_cpu, 2),
+        "result_kb": _r(sum(e.get("result_bytes", 0) for e in run.results(task)) / 1024, 1),
         "output_tail": run.output_tail[-600:] if run.rc != 0 or failed else "",
     }
 
 
 def _median_rows(rows: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     keys = ("wall_s", "cpu_s", "calls", "calls_per_task", "peak_rate_per_s", "peak_tree_pss_mb", "peak_tree_rss_mb",
-            "max_process_rss_mb", "after_last_end_s", "simulator_cpu_s")
+            "max_process_rss_mb", "after_last_end_s", "simulator_cpu_s", "result_kb")
     out: Dict[str, Any] = {k: _r(median([float(r[k]) for r in rows]), 3) for k in keys}
     out["peak_rate_per_s"] = max(float(r["peak_rate_per_s"]) for r in rows)  # the highest any run saw
     out["runs"] = len(rows)
@@ -206,11 +222,11 @@ def figure2(sim: Simulator, ansible: Ansible, repeats: int, sizes: Sequence[int]
     cap_row = batch_run(sim, ansible, "wait", int(cap["n"]), dict(settings, max_rate=cap["max_rate"]))
     out["cap_check"] = dict({k: v for k, v in cap_row.items() if k != "output_tail"}, n=cap["n"], max_rate=cap["max_rate"])
     for count in sizes:
-        wait_rows = [batch_run(sim, ansible, "wait", count, settings) for _ in range(repeats)]
+        wait_rows = [batch_run(sim, ansible, "wait", count, settings) for _repeat in range(repeats)]
         row: Dict[str, Any] = {"wait": _median_rows(wait_rows)}
         runs = until_sizes.get(count, 0)
         if runs:
-            row["until"] = _median_rows([batch_run(sim, ansible, "until", count, settings) for _ in range(runs)])
+            row["until"] = _median_rows([batch_run(sim, ansible, "until", count, settings) for _repeat in range(runs)])
         out["rows"][str(count)] = row
     waits = {int(n): r["wait"] for n, r in out["rows"].items()}
     counts = sorted(waits)
@@ -225,14 +241,23 @@ def figure2(sim: Simulator, ansible: Ansible, repeats: int, sizes: Sequence[int]
     }
     biggest = counts[-1]
     out["targets"] = {
-        "finish_within_2s_of_last_end": {"n": biggest, "after_last_end_s": waits[biggest]["after_last_end_s"],
-                                          "met": waits[biggest]["after_last_end_s"] <= 2.0},
+        "finish_within_2s_of_last_end": {
+            "n": biggest, "after_last_end_s": waits[biggest]["after_last_end_s"], "met": waits[biggest]["after_last_end_s"] <= 2.0},
         "rate_never_above_max_rate": {
             "max_rate": cap["max_rate"], "peak": cap_row["peak_rate_per_s"],
             "met": cap_row["peak_rate_per_s"] <= cap["max_rate"] and all(w["peak_rate_per_s"] <= settings["max_rate"] for w in waits.values())},
-        "memory_sublinear": {"kb_per_task": per_task, "met": all(per_task[b] <= per_task[a] for a, b in zip(counts, counts[1:]))},
+        "memory_sublinear": _memory_verdict(out["memory"]["wait_marginal_kb_per_task"]),
     }
     return out
+
+
+def _memory_verdict(marginal: Mapping[str, float]) -> Dict[str, Any]:
+    """Sub-linear beyond the base: the memory each extra task adds falls as N grows (by more than 20%: noise)."""
+    values = list(marginal.values())
+    if len(values) < 2:
+        return {"marginal_kb_per_task": dict(marginal), "met": None}
+    return {"marginal_kb_per_task": dict(marginal), "met": values[-1] <= 0.8 * values[0],
+            "rule": "marginal KiB per task of the largest step <= 0.8 x that of the smallest step"}
 
 
 def extrapolate_until(rows: Mapping[str, Any], small: int, large: int) -> Dict[str, Any]:
@@ -267,11 +292,18 @@ IMPORT_UTILS = ("import ansible_collections.alibabacloud.eflo.plugins.module_uti
 
 
 def importtime(code: str, tree: Path, repeats: int) -> Dict[str, Any]:
-    """``python -X importtime -c CODE``: median total (us) and the heaviest imports (cumulative and self)."""
+    """``python -X importtime -c CODE``: median total (ms) and the heaviest imports (cumulative and self).
+
+    With a warm bytecode cache (``PYTHONPYCACHEPREFIX`` in the bench's temp dir, one untimed run first), so this
+    is the cost of executing the imports; AnsiballZ also compiles the collection's sources on every run (it
+    imports them from a zip without bytecode), which ``profile_module`` measures.
+    """
     totals: List[int] = []
-    last: List[Tuple[int, int, str]] = []
-    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
-    for _ in range(repeats):
+    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONPYCACHEPREFIX=str(tree.parent / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
+    best: List[Tuple[int, int, str]] = []
+    for _repeat in range(repeats):
         proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env, check=True)
         rows = []
         for line in proc.stderr.splitlines():
@@ -280,11 +312,13 @@ def importtime(code: str, tree: Path, repeats: int) -> Dict[str, Any]:
                 rows.append((int(match.group(1)), int(match.group(2)), len(match.group(3)), match.group(4)))
         top_level = [r for r in rows if r[2] == 1]
         totals.append(sum(r[1] for r in top_level))
-        last = [(r[0], r[1], r[3]) for r in rows]
-    heavy_cum = sorted(last, key=lambda r: -r[1])[:12]
-    heavy_self = sorted(last, key=lambda r: -r[0])[:12]
+        if totals[-1] == min(totals):
+            best = [(r[0], r[1], r[3]) for r in rows]
+    heavy_cum = sorted(best, key=lambda r: -r[1])[:12]  # from the fastest run: the least disturbed by other load
+    heavy_self = sorted(best, key=lambda r: -r[0])[:12]
     return {
-        "total_ms": _r(median(totals) / 1000, 1),
+        "best_ms": _r(min(totals) / 1000, 1),
+        "median_ms": _r(median(totals) / 1000, 1),
         "runs_ms": [_r(t / 1000, 1) for t in totals],
         "top_cumulative_ms": [[name, _r(cum / 1000, 1)] for _s, cum, name in heavy_cum],
         "top_self_ms": [[name, _r(own / 1000, 1)] for own, _c, name in heavy_self],
@@ -300,7 +334,7 @@ def figure4(sim: Simulator, ansible: Ansible, repeats: int) -> Dict[str, Any]:
     task_id = sim.create_tasks(task_type="reclone_node", duration_s=LONG_TASK_S)[0]
     inv = ansible.localhost()
     runs: Dict[str, List[Run]] = {"noop": [], "ping": [], "info": []}
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         runs["noop"].append(ansible.run("noop.yml", inv))
         runs["ping"].append(ansible.run("ping.yml", inv))
         runs["info"].append(ansible.run("info_once.yml", inv, {"eflo_endpoint": sim.url, "bench_task_id": task_id}))
@@ -427,6 +461,7 @@ def profile_wait_loop(sim: Simulator, tree: Path, count: int, settings: Mapping[
             buckets, top = bucket_profile(stats)
             row["own_time_ms_by_bucket"] = buckets
             row["top_own_time"] = top
+            row["per_poll_cumulative_ms"] = per_poll_breakdown(stats, outcome.polls)
         out[mode] = row
     return out
 
@@ -443,6 +478,28 @@ finally:
     profiler.disable()
     profiler.dump_stats(sys.argv[2])
 """
+
+
+POLL_STEPS = (
+    ("whole poll (Poller.poll_one)", "action/eflo_task_wait.py", "poll_one"),
+    ("EfloClient.describe_task", "module_utils/client.py", "describe_task"),
+    ("  signing (EfloClient._sign)", "module_utils/client.py", "_sign"),
+    ("  HTTP exchange (EfloClient._exchange: httpx send + read)", "module_utils/client.py", "_exchange"),
+    ("  JSON + error checks (EfloClient._success)", "module_utils/client.py", "_success"),
+    ("models.task_from_body (pydantic validation)", "module_utils/models.py", "task_from_body"),
+    ("models.task_to_dict", "module_utils/models.py", "task_to_dict"),
+    ("engine bookkeeping per answer (_Waiter.on_task)", "module_utils/waiter.py", "on_task"),
+)
+
+
+def per_poll_breakdown(stats: pstats.Stats, polls: int) -> List[List[Any]]:
+    """Cumulative ms per poll of the steps of one poll (single-threaded, under cProfile: inflated ~2x, same proportions)."""
+    rows = []
+    for title, path, func in POLL_STEPS:
+        total = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
+                    if name == func and filename.endswith(path))
+        rows.append([title, _r(total * 1000 / max(polls, 1), 3)])
+    return rows
 
 
 def profile_module(sim: Simulator, ansible: Ansible, repeats: int) -> Dict[str, Any]:
@@ -464,7 +521,7 @@ def profile_module(sim: Simulator, ansible: Ansible, repeats: int) -> Dict[str, 
     out: Dict[str, Any] = {}
     for name, path in found.items():
         walls, cpus = [], []
-        for _ in range(repeats):
+        for _repeat in range(repeats):
             before = os.times()
             t0 = time.monotonic()
             subprocess.run([harness.PYTHON, path], capture_output=True, env=env, check=False)
@@ -496,6 +553,7 @@ def _top_cumulative(stats: pstats.Stats, wanted: Sequence[str] = (
     rows = []
     for (filename, line, name), (_cc, ncalls, _tt, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         if any(w in filename for w in wanted) and name != "<module>":
-            rows.append((cumtime, "%s:%d(%s)" % (re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", filename.split("ansible_collections/")[-1]), line, name), ncalls))
+            short = re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", filename.split("ansible_collections/")[-1])
+            rows.append((cumtime, "%s:%d(%s)" % (short, line, name), ncalls))
     rows.sort(reverse=True)
     return [[_r(c * 1000, 1), label, n] for c, label, n in rows[:15]]

@@ -4,8 +4,9 @@
 """Benchmark-only callback: one JSON line per task start and per host result, with wall-clock times.
 
 Enabled by bench/run.py (ANSIBLE_CALLBACKS_ENABLED=bench_timing); writes to the file named by
-EFLO_BENCH_TIMING_FILE and does nothing when it is unset. Records only times, names, status and the
-few result keys the benchmark reads (``elapsed``, ``polls``, ``attempts``), never module arguments.
+EFLO_BENCH_TIMING_FILE and does nothing when it is unset. Records only times, names, status, the
+size of the result as JSON and the few result keys the benchmark reads (``elapsed``, ``polls``, ``attempts``),
+never module arguments.
 """
 
 from __future__ import annotations
@@ -46,18 +47,23 @@ class CallbackModule(CallbackBase):
     def _write(self, record: Dict[str, Any]) -> None:
         if not self._path:
             return
-        record["t"] = time.time()
+        record.setdefault("t", time.time())
         with open(self._path, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record, default=str) + "\n")
 
     def _result(self, status: str, result: Any) -> None:
+        now = time.time()  # before the size computation below
         raw = getattr(result, "result", None)
         if raw is None:
             raw = result._result  # ansible-core < 2.19
-        data = {key: raw.get(key) for key in KEPT_KEYS if key in raw}
+        data: Dict[str, Any] = {key: raw.get(key) for key in KEPT_KEYS if key in raw}
+        try:
+            data["result_bytes"] = len(json.dumps(raw, default=str))
+        except (TypeError, ValueError):
+            data["result_bytes"] = -1
         if isinstance(data.get("msg"), str):
             data["msg"] = data["msg"][:300]
-        self._write({"event": "result", "status": status, "host": result._host.get_name(), "task": result._task.get_name(), **data})
+        self._write({"event": "result", "status": status, "host": result._host.get_name(), "task": result._task.get_name(), "t": now, **data})
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._write({"event": "task_start", "task": task.get_name()})
