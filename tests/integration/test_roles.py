@@ -364,3 +364,31 @@ def test_run_once_waits_for_every_host_in_one_batch(simulator, run_playbook):
     }
     assert outcome["summary_lines"][0].startswith("cluster_task: extend FAILED: 1 of 3 tasks failed after ")
     assert "2 other tasks succeeded: " in outcome["summary_lines"][-1]
+
+
+# --------------------------------------------------------------------------------------------------- errors
+
+
+def test_an_error_of_the_wait_is_reported_as_status_error(simulator, run_playbook):
+    run = run_role(run_playbook, simulator, test_entry="extend", cluster_task_id="i150000000000000000001",
+                   cluster_task_max_rate=0, cluster_task_fail_on_error=False)
+
+    assert run.rc == 0, run.explain()
+    outcome = outcome_of(run)
+    assert outcome["status"] == "error" and outcome["failed"] is True
+    assert outcome["summary_lines"][0] == "cluster_task: extend FAILED: the wait stopped with an error"
+    assert "max_rate" in outcome["summary_lines"][-1]
+    assert simulator.requests()["total"] == 0
+
+
+def test_a_broken_input_is_rescued_into_the_outcome(simulator, run_playbook):
+    run = run_role(run_playbook, simulator, test_entry="extend", cluster_task_batch_hosts=True,
+                   cluster_task_batch_var="test_broken", test_broken="{{ no_such_variable }}")
+
+    assert run.rc == 2, run.explain()
+    outcome = outcome_of(run)
+    assert outcome["status"] == "error"
+    assert outcome["task_ids"] == []
+    msg = run.task(FAIL_TASK)["result"]["msg"]
+    assert msg.startswith("cluster_task: extend could not be waited for: Work out the settings and the task ids: ")
+    assert "no_such_variable" in msg
