@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import socket
 import ssl
 import sys
 import time
@@ -254,6 +255,11 @@ def _is_certificate_error(exc: BaseException) -> bool:
         if isinstance(item, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(item):
             return True
     return False
+
+
+def _is_name_resolution_error(exc: BaseException) -> bool:
+    """True when the host name of the endpoint did not resolve (an unknown region, a typo in the endpoint)."""
+    return any(isinstance(item, socket.gaierror) for item in _root_causes(exc))
 
 
 def _verify_option(config: ClientConfig) -> Any:
@@ -544,6 +550,13 @@ class EfloClient:
                 "%s failed: the TLS certificate could not be verified (%s). Set ca_bundle to the CA that signed "
                 "the endpoint's certificate, or validate_certs: false for a test endpoint only." % (where, detail),
                 kind="tls",
+            )
+        if before_answer and isinstance(exc, httpx.ConnectError) and _is_name_resolution_error(exc):
+            return TransportError(
+                "%s failed: the host name %s could not be resolved (%s: %s). Check region_id (eflo-controller is not "
+                "offered in every region) or endpoint, and the DNS and proxy settings."
+                % (where, urlsplit(self.base_url).hostname, type(exc).__name__, detail),
+                kind="connect",
             )
         if before_answer and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)):
             return TransportError(

@@ -332,7 +332,7 @@ def _sts_credentials(response: Any, *, action: str, role_arn: str, source: str, 
         body = None if data else _scrub(excerpt(response.text), secrets)
         raise ApiError(
             "%s failed: %s (HTTP %d)%s. Check the role ARN, the session settings and that the role's trust policy "
-            "allows the caller." % (what, code or "error", response.status_code, (": " + message) if message else ""),
+            "allows the caller." % (what, code or "error", response.status_code, (": " + message.rstrip(". ")) if message else ""),
             code=code,
             message=message,
             request_id=_clean(data.get("RequestId")),
