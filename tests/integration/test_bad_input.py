@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) alibabacloud.eflo contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input is refused with the message documented in docs/bad-input.md, never with a traceback.
+
+docs/bad-input.md is the single source of the expected messages: every numbered row of its table names a module,
+a bad input and the exact message (``…`` stands for run-dependent text such as ports, request ids or paths). The
+playbooks under playbooks/reliability/ have one task per row, named ``Bad input NN: ...``. The tests run them
+against the simulator (and a rogue server for broken answers) and check, for every row:
+
+* the task failed (and only that: the playbook goes on, ``ignore_errors``);
+* its ``msg`` matches the documented message;
+* nothing anywhere in the run (stdout, stderr, any result) contains a traceback or ``MODULE FAILURE``.
+
+Set EFLO_BAD_INPUT_DUMP=1 to print every actual message (to update the document after a deliberate change).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from reliability_support import RogueServer, check_no_crash, iter_doc_rows, matches, offline_dns
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DOC = REPO_ROOT / "docs" / "bad-input.md"
+PLAYBOOKS = {
+    "modules": ("tests/integration/playbooks/reliability/bad_input.yml", ("eflo_task_info", "eflo_api")),
+}
+WRONG_SECRET = "WrongSecretForBadInputTests0000000"
+EXPIRED = {"id": "STS.BadInputExpiredKey", "secret": "BadInputExpiredSecret000000", "token": "BadInputExpiredToken"}
+
+
+def prepare_homes(root: Path) -> Dict[str, str]:
+    """HOME directories with missing, broken or unreadable credential files; plus a file that is not PEM."""
+    homes = {name: root / name for name in ("empty", "profiles", "broken_json", "unreadable", "broken_ini", "odd_ini")}
+    for path in homes.values():
+        path.mkdir(parents=True)
+    profiles = {
+        "current": "default",
+        "profiles": [
+            {"name": "default", "mode": "AK", "access_key_id": "LTAI5tProfileKey", "access_key_secret": "ProfileSecret0000000000000",
+             "region_id": "cn-wulanchabu"},
+            {"name": "odd", "mode": "Magic", "region_id": "cn-wulanchabu"},
+        ],
+    }
+    (homes["profiles"] / ".aliyun").mkdir()
+    (homes["profiles"] / ".aliyun" / "config.json").write_text(json.dumps(profiles), encoding="utf-8")
+    (homes["broken_json"] / ".aliyun").mkdir()
+    (homes["broken_json"] / ".aliyun" / "config.json").write_text('{"current": "default", "profiles": [', encoding="utf-8")
+    (homes["unreadable"] / ".aliyun" / "config.json").mkdir(parents=True)  # a directory: cannot be read as a file
+    (homes["broken_ini"] / ".alibabacloud").mkdir()
+    (homes["broken_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default\ntype = access_key\n", encoding="utf-8")
+    (homes["odd_ini"] / ".alibabacloud").mkdir()
+    (homes["odd_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default]\ntype = magic\n", encoding="utf-8")
+    not_pem = root / "not-a-certificate.pem"
+    not_pem.write_text("this is not a certificate\n", encoding="utf-8")
+    result = {name: str(path) for name, path in homes.items()}
+    result["not_pem"] = str(not_pem)
+    return result
+
+
+def bad_input_vars(simulator: Any, tmp_path: Path, rogue_url: str) -> Dict[str, Any]:
+    """Extra vars of the bad-input playbooks: the simulator, the rogue server, homes, keys."""
+    simulator.control("POST", "/_sim/credentials", {
+        "access_key_id": EXPIRED["id"], "access_key_secret": EXPIRED["secret"], "security_token": EXPIRED["token"],
+        "expires_in_s": 0,
+    })
+    existing = simulator.add_tasks({"task_type": "reclone_node", "count": 1, "duration_s": 3600})["task_ids"]
+    return {
+        **simulator.extra_vars,
+        "rogue_url": rogue_url,
+        "offline_dns": str(offline_dns(tmp_path / "offline-dns")),
+        "homes": prepare_homes(tmp_path / "homes"),
+        "good_key_id": simulator.access_key_id,
+        "good_key_secret": simulator.access_key_secret,
+        "wrong_secret": WRONG_SECRET,
+        "expired_key_id": EXPIRED["id"],
+        "expired_key_secret": EXPIRED["secret"],
+        "expired_token": EXPIRED["token"],
+        "existing_task_ids": existing,
+    }
+
+
+def documented_rows(modules: tuple) -> List[Dict[str, str]]:
+    return [row for row in iter_doc_rows(DOC) if row["module"] in modules]
+
+
+def row_records(run: Any) -> Dict[str, List[Dict[str, Any]]]:
+    """Task records of the ``Bad input NN: ...`` tasks by number NN (as written, e.g. "07")."""
+    found: Dict[str, List[Dict[str, Any]]] = {}
+    for record in run.results:
+        name = record["task"] or ""
+        if record["kind"] == "task" and name.startswith("Bad input "):
+            found.setdefault(name.split(":", 1)[0].split()[-1], []).append(record)
+    return found
+
+
+def check_rows(run: Any, rows: List[Dict[str, str]]) -> List[str]:
+    """Every documented row: one failed task whose msg matches. Returns the problems."""
+    problems = []
+    records = row_records(run)
+    for row in rows:
+        number = row["number"]
+        got = records.pop(number.zfill(2), None)
+        if not got:
+            problems.append("row %s (%s): no task 'Bad input %s: ...' ran" % (number, row["input"], number.zfill(2)))
+            continue
+        record = got[-1]
+        msg = (record["result"] or {}).get("msg")
+        if record["status"] != "ignored":
+            problems.append("row %s: task status %s, not a failure: %s" % (number, record["status"], msg))
+        if not matches(row["message"], msg):
+            problems.append("row %s (%s):\n  documented: %s\n  actual:     %s" % (number, row["input"], row["message"], msg))
+    for number in sorted(records):
+        problems.append("task Bad input %s has no row in %s" % (number, DOC.name))
+    return problems
+
+
+def dump(run: Any) -> None:
+    if os.environ.get("EFLO_BAD_INPUT_DUMP"):
+        for number, records in sorted(row_records(run).items()):
+            print("%s\t%s\t%s" % (number, records[-1]["status"], (records[-1]["result"] or {}).get("msg")))
+
+
+def test_the_document_has_at_least_30_rows_each_with_a_message():
+    rows = list(iter_doc_rows(DOC))
+    numbers = [int(row["number"]) for row in rows]
+    assert len(rows) >= 30
+    assert numbers == sorted(set(numbers)), "row numbers must be unique and increasing"
+    assert all(row["message"] and row["message"] != "…" for row in rows)
+    known = {module for _, modules in PLAYBOOKS.values() for module in modules}
+    assert {row["module"] for row in rows} <= known | {"eflo_task_wait"}
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize("group", sorted(PLAYBOOKS))
+def test_bad_inputs_get_the_documented_message_and_no_traceback(group, simulator, run_playbook, tmp_path):
+    playbook, modules = PLAYBOOKS[group]
+    rows = documented_rows(modules)
+    assert rows, "no rows for %s in %s" % (", ".join(modules), DOC)
+    with RogueServer() as rogue:
+        run = run_playbook(playbook, bad_input_vars(simulator, tmp_path, rogue.url))
+    dump(run)
+
+    assert run.rc == 0, run.explain()
+    problems = check_no_crash(run) + check_rows(run, rows)
+    assert not problems, "\n".join(problems)
