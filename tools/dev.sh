@@ -17,7 +17,7 @@
 #
 # Environment: PYTHON (interpreter for the venv, default python3), EFLO_VENV (default .venv),
 # EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build"),
-# EFLO_DEMO_SPEED (simulator --speed for demo), EFLO_DEMO_PLAYBOOK (default playbooks/demo.yml).
+# EFLO_DEMO_PLAYBOOK (default playbooks/demo.yml; the demo itself reads EFLO_DEMO_SPEED).
 #
 # demo: the playbook gets -e eflo_endpoint=<simulator URL> -e eflo_region=cn-wulanchabu, and the environment
 # ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (the simulator's demo key), ALIBABA_CLOUD_REGION_ID, EFLO_SIMULATOR_URL.
@@ -206,10 +206,9 @@ stop_simulator() {
 }
 
 start_simulator() {  # start_simulator WORKDIR VAR: start it on a free loopback port, store its URL in VAR
-  local work=$1 speed=()
-  [ -n "${EFLO_DEMO_SPEED:-}" ] && speed=(--speed "$EFLO_DEMO_SPEED")
+  local work=$1
   # setsid: its own process group, so that stop_simulator also ends any worker it spawns
-  setsid "$PY" -m eflo_simulator --host 127.0.0.1 --port 0 --ready-file "$work/ready" "${speed[@]+"${speed[@]}"}" \
+  setsid "$PY" -m eflo_simulator --host 127.0.0.1 --port 0 --ready-file "$work/ready" \
     </dev/null >"$work/simulator.log" 2>&1 &
   SIM_PID=$!
   for _ in $(seq 1 300); do
