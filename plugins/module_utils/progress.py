@@ -199,10 +199,14 @@ def _counts_text(counts: Sequence[Tuple[str, int]], limit: int = MAX_SUMMARY_STA
 
 
 def summarise_transitions(transitions: Sequence[Any]) -> str:
-    """``37 tasks changed state: 30 running, 7 execution_success`` (``seen`` when all are first sightings)."""
-    counts = _count_by((t.new_state or UNKNOWN) for t in transitions)
+    """``37 tasks changed state: 30 running, 7 execution_success`` (``seen`` when all are first sightings).
+
+    A task that changed several times in the buffered window counts once, with its latest state.
+    """
+    latest = {t.task_id: t for t in transitions}
+    counts = _count_by((t.new_state or UNKNOWN) for t in latest.values())
     verb = "seen" if all(t.first for t in transitions) else "changed state"
-    return "%s: %s %s: %s" % (PREFIX, plural(len(transitions), "task"), verb, _counts_text(counts))
+    return "%s: %s %s: %s" % (PREFIX, plural(len(latest), "task"), verb, _counts_text(counts))
 
 
 def format_transitions(event: Any, max_lines: int = 10) -> List[str]:

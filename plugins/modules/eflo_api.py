@@ -151,7 +151,9 @@ task_id:
   description:
     - The C(TaskId) of the answer, for actions that start a task (C(CreateCluster), C(ExtendCluster),
       C(ShrinkCluster), C(ReimageNodes), C(RebootNodes)...). Pass it to M(alibabacloud.eflo.eflo_task_wait).
-  returned: when the answer has a TaskId
+    - In check mode an action that changes resources is not sent, so this is an empty string;
+      M(alibabacloud.eflo.eflo_task_wait) skips an empty id in check mode with a clear message.
+  returned: when the answer has a TaskId, and in check mode for actions that change resources
   type: str
   sample: i159136551662516768776
 request_id:
@@ -228,6 +230,7 @@ def run_module(module: EfloAnsibleModule) -> Dict[str, Any]:
     result: Dict[str, Any] = {"changed": not read_only, "action": action}
     if module.check_mode and not read_only:
         result["msg"] = "Check mode: %s changes resources, so it was not sent." % action
+        result["task_id"] = ""
         return result
     client = module.build_client()
     with client:

@@ -185,9 +185,9 @@ attributes:
 notes:
   - >-
     In check mode, an operation that starts a task (M(alibabacloud.eflo.eflo_api) with C(ExtendCluster) and
-    the like) is not sent, so it returns no C(task_id). Write
-    C(task_id: "{{ extend.task_id | default(omit) }}") (or C(default(''))): in check mode the wait is then
-    skipped with a message; empty items of O(task_ids) are skipped and the other IDs are polled.
+    the like) is not sent, so its C(task_id) is an empty string. C(task_id: "{{ extend.task_id }}") then makes
+    the wait skip with a message in check mode; empty items of O(task_ids) are skipped and the other IDs are
+    polled. A missing ID (C(default(omit))) is skipped the same way in check mode.
   - The credentials and the region are looked up on the controller, in the environment of C(ansible-playbook)
     plus the variables of the task's C(environment) keyword.
   - O(retries) does not apply to the polls; a failed poll is retried by the wait itself, on its schedule and
@@ -218,7 +218,7 @@ EXAMPLES = r"""
 - name: Wait up to two hours for the extension, failing early if the ID is not an extension task
   alibabacloud.eflo.eflo_task_wait:
     region_id: cn-wulanchabu
-    task_id: "{{ extend.task_id | default(omit) }}"
+    task_id: "{{ extend.task_id }}"
     expected_task_types: [extend_]
     timeout: 7200
     fail_on_sub_task_failure: true

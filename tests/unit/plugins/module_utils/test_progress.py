@@ -95,6 +95,14 @@ def test_few_transitions_one_line_each_many_summarised() -> None:
     assert progress.format_transitions(TransitionsEvent(elapsed=0, transitions=()), 10) == []
 
 
+def test_summary_counts_each_task_once_with_its_latest_state() -> None:
+    repeated = TransitionsEvent(elapsed=1.0, transitions=tuple(
+        [transition("i%d" % n, old="waiting_to_run", new="running") for n in range(20)]
+        + [transition("i%d" % n, old="running", new="execution_success") for n in range(5)]))
+    assert progress.format_transitions(repeated, max_lines=10) == \
+        ["eflo_task_wait: 20 tasks changed state: 15 running, 5 execution_success"]
+
+
 def test_heartbeat_line() -> None:
     slow = SlowTask("i1234", "extend_cluster", "running", "add_nodes", 14 * 60 + 20)
     event = HeartbeatEvent(elapsed=1800, total=40, succeeded=11, failed=1, pending_by_state=(("running", 27), ("waiting_to_run", 1)),

@@ -81,7 +81,7 @@ def test_mutating_action_is_not_sent_in_check_mode(fake_eflo, run_module) -> Non
     assert rc == 0, result
     assert result["changed"] is True
     assert "not sent" in result["msg"] and "ReimageNodes" in result["msg"]
-    assert "task_id" not in result and "response" not in result
+    assert result["task_id"] == "" and "response" not in result
     assert fake_eflo.requests == []
 
 
