@@ -180,6 +180,7 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         run, calls = _calls_during(sim, lambda: ansible.run("until.yml", inventory, extra, forks=UNTIL_FORKS, rate=rate))
         task = "Until"
     failed = [e for e in run.results(task) if e["status"] != "ok"]
+    engine = [float(e["elapsed"]) for e in run.results(task) if variant == "wait" and isinstance(e.get("elapsed"), (int, float))]
     return {
         "rc": run.rc,
         "failed_hosts": len(failed),
@@ -195,18 +196,23 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         "after_last_end_s": _r(run.last_result_time(task) - last_end, 2),
         "simulator_cpu_s": _r(sim.cpu_seconds() - sim_cpu, 2),
         "result_kb": _r(sum(e.get("result_bytes", 0) for e in run.results(task)) / 1024, 1),
+        "task_wall_s": _r(run.task_seconds(task), 2),
         "output_tail": run.output_tail[-600:] if run.rc != 0 or failed else "",
+        # the wait task's wall minus the engine's own elapsed: argument handling, client set-up, result transfer/callbacks
+        "ansible_overhead_s": _r(run.task_seconds(task) - engine[0], 2) if engine else None,
     }
 
 
 def _median_rows(rows: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     keys = ("wall_s", "cpu_s", "calls", "calls_per_task", "peak_rate_per_s", "peak_tree_pss_mb", "peak_tree_rss_mb",
-            "max_process_rss_mb", "after_last_end_s", "simulator_cpu_s", "result_kb")
+            "max_process_rss_mb", "after_last_end_s", "simulator_cpu_s", "result_kb", "task_wall_s")
     out: Dict[str, Any] = {k: _r(median([float(r[k]) for r in rows]), 3) for k in keys}
     out["peak_rate_per_s"] = max(float(r["peak_rate_per_s"]) for r in rows)  # the highest any run saw
     out["runs"] = len(rows)
     out["rc"] = [r["rc"] for r in rows]
     out["failed_hosts"] = max(r["failed_hosts"] for r in rows)
+    overheads = [float(r["ansible_overhead_s"]) for r in rows if r.get("ansible_overhead_s") is not None]
+    out["ansible_overhead_s"] = _r(median(overheads), 2) if overheads else None
     out["raw"] = [{k: v for k, v in r.items() if k != "output_tail"} for r in rows]
     tails = [r["output_tail"] for r in rows if r["output_tail"]]
     if tails:
@@ -246,18 +252,26 @@ def figure2(sim: Simulator, ansible: Ansible, repeats: int, sizes: Sequence[int]
         "rate_never_above_max_rate": {
             "max_rate": cap["max_rate"], "peak": cap_row["peak_rate_per_s"],
             "met": cap_row["peak_rate_per_s"] <= cap["max_rate"] and all(w["peak_rate_per_s"] <= settings["max_rate"] for w in waits.values())},
-        "memory_sublinear": _memory_verdict(out["memory"]["wait_marginal_kb_per_task"]),
+        "memory_sublinear": _memory_verdict({n: waits[n]["peak_tree_pss_mb"] for n in counts}),
     }
     return out
 
 
-def _memory_verdict(marginal: Mapping[str, float]) -> Dict[str, Any]:
-    """Sub-linear beyond the base: the memory each extra task adds falls as N grows (by more than 20%: noise)."""
-    values = list(marginal.values())
-    if len(values) < 2:
-        return {"marginal_kb_per_task": dict(marginal), "met": None}
-    return {"marginal_kb_per_task": dict(marginal), "met": values[-1] <= 0.8 * values[0],
-            "rule": "marginal KiB per task of the largest step <= 0.8 x that of the smallest step"}
+def _memory_verdict(pss_mb: Mapping[int, float]) -> Dict[str, Any]:
+    """Sub-linear beyond the base: the memory each extra task adds falls as N grows.
+
+    Judged over the widest spans (the 10 -> 100 step alone is within the noise of the samples): KiB per task
+    from the middle size to the largest must be at most 0.8 x the average from the smallest to the largest
+    (linear growth gives 1.0; logarithmic about 0.55).
+    """
+    counts = sorted(pss_mb)
+    if len(counts) < 3:
+        return {"met": None, "rule": "needs three sizes"}
+    small, middle, large = counts[0], counts[-2], counts[-1]
+    whole = (pss_mb[large] - pss_mb[small]) * 1024 / (large - small)
+    tail = (pss_mb[large] - pss_mb[middle]) * 1024 / (large - middle)
+    return {"kb_per_task_%d_to_%d" % (small, large): _r(whole, 1), "kb_per_task_%d_to_%d" % (middle, large): _r(tail, 1),
+            "met": tail <= 0.8 * whole, "rule": "KiB/task (middle -> largest) <= 0.8 x KiB/task (smallest -> largest)"}
 
 
 def extrapolate_until(rows: Mapping[str, Any], small: int, large: int) -> Dict[str, Any]:
@@ -351,7 +365,8 @@ def figure4(sim: Simulator, ansible: Ansible, repeats: int) -> Dict[str, Any]:
         "task_wall": _r(info["task_wall_s"] / ping["task_wall_s"], 2),
         "module_cpu_above_noop": _r((info["playbook_cpu_s"] - noop["playbook_cpu_s"]) / max(ping["playbook_cpu_s"] - noop["playbook_cpu_s"], 1e-3), 2),
     }
-    out["target"] = {"what": "eflo_task_info run at most 1.3x ansible.builtin.ping (task wall)", "met": out["ratios"]["task_wall"] <= 1.3}
+    out["target"] = {"what": "eflo_task_info run at most 1.3x ansible.builtin.ping (task wall and module CPU above the noop playbook)",
+                     "met": out["ratios"]["task_wall"] <= 1.3 and out["ratios"]["module_cpu_above_noop"] <= 1.3}
     return out
 
 
@@ -422,7 +437,7 @@ def profile_wait_loop(sim: Simulator, tree: Path, count: int, settings: Mapping[
     """The action plugin's poll loop in this process (no Ansible executor): engine + Poller + real client.
 
     Run twice: with the plugin's thread pool (CPU per poll, wall) and single-threaded under cProfile (where
-    the time goes; cProfile sees only the calling thread).
+    the CPU time goes; cProfile sees only the calling thread, and its timer here is that thread's CPU time).
     """
     sys.path.insert(0, str(tree))
     from ansible_collections.alibabacloud.eflo.plugins.action import eflo_task_wait as plugin  # noqa: E402
@@ -439,10 +454,12 @@ def profile_wait_loop(sim: Simulator, tree: Path, count: int, settings: Mapping[
     for mode in ("threads", "profiled"):
         sim.reset()
         ids = _batch_tasks(sim, count, settings["first_end_s"], settings["last_end_s"])
+        last_end = _last_end_local(sim, ids)
         client, _creds = build_client_with_credentials(dict(params), env, str(Path.home()), user_agent="bench")
         workers = plugin.poll_workers(config.max_rate) if mode == "threads" else 1
         poller = plugin.Poller(client, workers)
-        profiler = cProfile.Profile() if mode == "profiled" else None
+        # timer = this thread's CPU time: the profile shows where the CPU goes, not the waits for the server
+        profiler = cProfile.Profile(time.thread_time) if mode == "profiled" else None
         cpu0, wall0 = time.process_time(), time.monotonic()
         try:
             if profiler:
@@ -455,6 +472,7 @@ def profile_wait_loop(sim: Simulator, tree: Path, count: int, settings: Mapping[
             client.close()
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         row = {"status": outcome.status, "polls": outcome.polls, "wall_s": _r(wall, 2), "cpu_s": _r(cpu, 2),
+               "after_last_end_s": _r(time.time() - last_end, 2),
                "cpu_per_poll_ms": _r(cpu * 1000 / max(outcome.polls, 1), 3), "workers": workers}
         if profiler:
             stats = pstats.Stats(profiler)
@@ -484,6 +502,7 @@ POLL_STEPS = (
     ("whole poll (Poller.poll_one)", "action/eflo_task_wait.py", "poll_one"),
     ("EfloClient.describe_task", "module_utils/client.py", "describe_task"),
     ("  signing (EfloClient._sign)", "module_utils/client.py", "_sign"),
+    ("  request building (httpx Client.build_request)", "httpx/_client.py", "build_request"),
     ("  HTTP exchange (EfloClient._exchange: httpx send + read)", "module_utils/client.py", "_exchange"),
     ("  JSON + error checks (EfloClient._success)", "module_utils/client.py", "_success"),
     ("models.task_from_body (pydantic validation)", "module_utils/models.py", "task_from_body"),
@@ -493,7 +512,8 @@ POLL_STEPS = (
 
 
 def per_poll_breakdown(stats: pstats.Stats, polls: int) -> List[List[Any]]:
-    """Cumulative ms per poll of the steps of one poll (single-threaded, under cProfile: inflated ~2x, same proportions)."""
+    """Cumulative CPU ms per poll of the steps of one poll (single thread, cProfile with a CPU-time timer: its own
+    overhead inflates the absolute numbers about 2x; the proportions hold)."""
     rows = []
     for title, path, func in POLL_STEPS:
         total = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
@@ -557,3 +577,137 @@ def _top_cumulative(stats: pstats.Stats, wanted: Sequence[str] = (
             rows.append((cumtime, "%s:%d(%s)" % (short, line, name), ncalls))
     rows.sort(reverse=True)
     return [[_r(c * 1000, 1), label, n] for c, label, n in rows[:15]]
+
+
+def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """Python heap of the wait loop in-process (tracemalloc): what the engine itself keeps per task.
+
+    Compared with figure 2's PSS of the ansible-playbook tree, the difference is what Ansible's handling of
+    the returned result costs. Slow (tracemalloc); only with ``--memory-probe``.
+    """
+    import tracemalloc  # pylint: disable=import-outside-toplevel
+
+    sys.path.insert(0, str(tree))
+    from ansible_collections.alibabacloud.eflo.plugins.action import eflo_task_wait as plugin  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils import waiter  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # noqa: E402
+
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": harness.DEMO_ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": harness.DEMO_ACCESS_KEY_SECRET}
+    params = {"endpoint": sim.url, "region_id": harness.DEMO_REGION, "retries": 0}
+    config = waiter.WaitConfig(timeout=settings["timeout_s"], delay=settings["delay_s"], max_delay=settings["max_delay_s"],
+                               max_rate=settings["max_rate"], heartbeat_interval=0)
+    rows = {}
+    for count in sizes:
+        sim.reset()
+        ids = _batch_tasks(sim, count, settings["first_end_s"], settings["last_end_s"])
+        client, _creds = build_client_with_credentials(dict(params), env, str(Path.home()), user_agent="bench")
+        poller = plugin.Poller(client, plugin.poll_workers(config.max_rate))
+        tracemalloc.start()
+        try:
+            outcome = waiter.wait_for_tasks(ids, poller, config, clock=time.monotonic, sleep=time.sleep, rng=random.Random(1))
+            result = outcome.to_result()
+            current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            poller.close()
+            client.close()
+        rows[count] = {"heap_after_kb": current // 1024, "heap_peak_kb": peak // 1024, "result_json_kb": len(json.dumps(result)) // 1024}
+    counts = sorted(rows)
+    return {"rows": rows, "kb_per_task_retained": _r((rows[counts[-1]]["heap_after_kb"] - rows[counts[0]]["heap_after_kb"]) / (counts[-1] - counts[0]), 2),
+            "kb_per_task_peak": _r((rows[counts[-1]]["heap_peak_kb"] - rows[counts[0]]["heap_peak_kb"]) / (counts[-1] - counts[0]), 2)}
+
+
+def _stdlib_poll(sim: Simulator, creds: Any, task_id: str, signer: Any, datetime_module: Any) -> Callable[[], Any]:
+    """One signed DescribeTask over a keep-alive ``http.client`` connection (a reference for the HTTP cost)."""
+    import http.client  # pylint: disable=import-outside-toplevel
+    from urllib.parse import urlsplit  # pylint: disable=import-outside-toplevel
+
+    conn = http.client.HTTPConnection(sim.host, timeout=30)
+
+    def poll() -> Any:
+        signed = signer.sign_rpc_request(
+            base_url=sim.url, action="DescribeTask", version="2022-12-15", params={"TaskId": task_id}, query=None,
+            credentials=creds, signature_version="v3", now=datetime_module.datetime.now(datetime_module.timezone.utc),
+            nonce=signer.new_nonce(), user_agent="bench")
+        parts = urlsplit(signed.url)
+        conn.request(signed.method, (parts.path or "/") + ("?" + parts.query if parts.query else ""), body=signed.body,
+                     headers=dict(signed.headers))
+        response = conn.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200 or "TaskState" not in data:
+            raise RuntimeError("unexpected answer %s" % response.status)
+        return data
+
+    return poll
+
+
+def poll_cost_micro(sim: Simulator, tree: Path, count: int = 400) -> Dict[str, Any]:
+    """CPU microseconds per poll of each step, timed directly (no profiler): what one eflo_task_wait poll costs.
+
+    Each step runs ``count`` times on this thread (``time.thread_time``): a whole ``describe_task`` against the
+    simulator (signing, httpx, JSON, checks), signing alone, pydantic parsing and ``task_to_dict`` of a real
+    body, and the engine's bookkeeping per poll (the real engine under a fake clock with a canned ``fetch``).
+    """
+    sys.path.insert(0, str(tree))
+    import datetime  # pylint: disable=import-outside-toplevel
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils import models, signer, waiter  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # noqa: E402
+    from detection import FakeClock  # noqa: E402  # pylint: disable=import-outside-toplevel
+
+    sim.reset()
+    task_id = sim.create_tasks(task_type="reclone_node", duration_s=LONG_TASK_S, node_count=2)[0]
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": harness.DEMO_ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": harness.DEMO_ACCESS_KEY_SECRET}
+    client, creds = build_client_with_credentials({"endpoint": sim.url, "region_id": harness.DEMO_REGION, "retries": 0}, env,
+                                                  str(Path.home()), user_agent="bench")
+
+    def per_call_us(func: Callable[[], Any]) -> float:
+        func()
+        start = time.thread_time()
+        for _i in range(count):
+            func()
+        return (time.thread_time() - start) * 1e6 / count
+
+    try:
+        body = client.describe_task(task_id)
+        task = models.task_from_body(body, task_id)
+        running = models.task_to_dict(task)
+        steps = {
+            "describe_task (sign + httpx + JSON + checks)": per_call_us(lambda: client.describe_task(task_id)),
+            "signing (signer.sign_rpc_request)": per_call_us(lambda: signer.sign_rpc_request(
+                base_url=sim.url, action="DescribeTask", version="2022-12-15", params={"TaskId": task_id}, query=None,
+                credentials=creds, signature_version="v3", now=datetime.datetime.now(datetime.timezone.utc),
+                nonce=signer.new_nonce(), user_agent="bench")),
+            "parsing (models.task_from_body, pydantic)": per_call_us(lambda: models.task_from_body(body, task_id)),
+            "models.task_to_dict": per_call_us(lambda: models.task_to_dict(task)),
+        }
+        steps["reference: stdlib http.client, same signed request (sign + exchange + json.loads)"] = per_call_us(
+            _stdlib_poll(sim, creds, task_id, signer, datetime))
+    finally:
+        client.close()
+    done = dict(running, task_state="execution_success", is_finished=True, is_succeeded=True)
+    ids = ["i15%019d" % i for i in range(1000)]
+    polls_seen: Dict[str, int] = {}
+
+    def fetch(batch: List[str]) -> Dict[str, Any]:
+        out = {}
+        for task in batch:
+            polls_seen[task] = polls_seen.get(task, 0) + 1
+            out[task] = dict(done if polls_seen[task] > 3 else running)  # the Poller hands the engine fresh dicts too
+        return out
+
+    clock = FakeClock()
+    config = waiter.WaitConfig(delay=1, max_delay=2, max_rate=1000, heartbeat_interval=0)
+    start = time.thread_time()
+    outcome = waiter.wait_for_tasks(ids, fetch, config, clock=clock, sleep=clock.sleep, rng=random.Random(1))
+    engine_us = (time.thread_time() - start) * 1e6 / max(outcome.polls, 1)
+    steps["engine per poll (wait_for_tasks, fake clock, canned answers)"] = engine_us
+    rest = steps["describe_task (sign + httpx + JSON + checks)"] - steps["signing (signer.sign_rpc_request)"]
+    total = steps["describe_task (sign + httpx + JSON + checks)"] + steps["parsing (models.task_from_body, pydantic)"] \
+        + steps["models.task_to_dict"] + engine_us
+    return {
+        "us_per_poll": {k: _r(v, 1) for k, v in steps.items()},
+        "http_client_and_checks_us": _r(rest, 1),
+        "sum_us": _r(total, 1),
+        "count": count,
+        "note": "describe_task includes the JSON decoding and error checks of client.py; 'http client' = describe_task - signing",
+    }

@@ -128,17 +128,19 @@ def report(results: Mapping[str, Any]) -> str:
                 v = row.get(variant)
                 if v:
                     rows.append([n, variant, v["wall_s"], v["cpu_s"], v["calls"], v["peak_rate_per_s"], v["peak_tree_pss_mb"],
-                                 v["peak_tree_rss_mb"], v["after_last_end_s"], v["runs"]])
+                                 v["peak_tree_rss_mb"], v["after_last_end_s"], v.get("ansible_overhead_s") or "", v["result_kb"], v["runs"]])
             est = row.get("until_estimate")
             if est:
-                rows.append([n, "until (est.)", est["wall_s"], est["cpu_s"], est["calls"], "", "", "", "", 0])
+                rows.append([n, "until (est.)", est["wall_s"], est["cpu_s"], est["calls"], "", "", "", "", "", "", 0])
         out.append(_table("Figure 2: batch scale (wait: delay %(delay_s)s, max_delay %(max_delay_s)s, max_rate %(max_rate)s; "
                           "until: delay %(until_delay_s)s, forks 10; tasks end %(first_end_s)s-%(last_end_s)s s after creation)" % r["settings"],
-                          ["N", "variant", "wall s", "CPU s", "API calls", "peak req/s", "peak PSS MB", "peak RSS MB", "return after last end s", "runs"],
+                          ["N", "variant", "wall s", "CPU s", "API calls", "peak req/s", "peak PSS MB", "peak RSS MB", "return after last end s",
+                           "task wall - engine s", "result KiB", "runs"],
                           rows))
         t = r["targets"]
-        out.append("  wait memory above the noop playbook per task (KiB): %s; marginal: %s"
-                   % (r["memory"]["wait_pss_above_noop_kb_per_task"], r["memory"]["wait_marginal_kb_per_task"]))
+        out.append("  wait memory: noop playbook %s MB; KiB per task between sizes: %s; %s"
+                   % (r["memory"]["noop_playbook_pss_mb"], r["memory"]["wait_marginal_kb_per_task"],
+                      {k: v for k, v in t["memory_sublinear"].items() if k.startswith("kb_")}))
         c = r["cap_check"]
         out.append("  max_rate check: N=%s with max_rate %s: peak %s req/s, %s calls, wall %s s, returned %s s after the last end"
                    % (c["n"], c["max_rate"], c["peak_rate_per_s"], c["calls"], c["wall_s"], c["after_last_end_s"]))
@@ -184,7 +186,18 @@ def report(results: Mapping[str, Any]) -> str:
         t, p = prof.get("threads", {}), prof.get("profiled", {})
         out.append("Profile: wait loop in-process over %s tasks: %s polls, %s ms CPU/poll with %s threads; single-threaded under cProfile %s ms CPU/poll"
                    % (prof["tasks"], t.get("polls"), t.get("cpu_per_poll_ms"), t.get("workers"), p.get("cpu_per_poll_ms")))
-        out.append(_table("  cumulative ms per poll (cProfile, single thread)", ["step", "ms"], p.get("per_poll_cumulative_ms", [])))
+        out.append("  in-process, the wait returned %s s after the last task ended" % t.get("after_last_end_s"))
+        out.append(_table("  cumulative CPU ms per poll (cProfile with a CPU timer, single thread)", ["step", "ms"], p.get("per_poll_cumulative_ms", [])))
+    micro = results.get("profiles", {}).get("poll_cost")
+    if micro:
+        rows = [[k, v] for k, v in micro["us_per_poll"].items()]
+        rows += [["  of describe_task: HTTP client (httpx, h11) and checks", micro["http_client_and_checks_us"]],
+                 ["sum (one poll, whole)", micro["sum_us"]]]
+        out.append(_table("CPU per poll, timed directly (us, %s calls each)" % micro["count"], ["step", "us"], rows))
+    probe = results.get("profiles", {}).get("memory_probe")
+    if probe:
+        out.append("Memory probe (tracemalloc, in-process): %s; KiB per task retained %s, at peak %s"
+                   % (probe["rows"], probe["kb_per_task_retained"], probe["kb_per_task_peak"]))
     out.append("Total bench time: %s s" % results.get("elapsed_s"))
     return "\n\n".join(out)
 
@@ -199,6 +212,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 run per configuration, N up to 100: a smoke test")
     parser.add_argument("--full", action="store_true", help="also run the until variant over 1,000 hosts (adds ~10 minutes)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
+    parser.add_argument("--memory-probe", action="store_true", help="also trace the wait loop's Python heap in-process (slow)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory of the JSON results (default bench/results)")
     args = parser.parse_args()
     wanted = {x.strip() for x in args.figures.split(",") if x.strip()}
@@ -240,6 +254,10 @@ def main() -> int:
                 if not args.no_profile:
                     _say("profile: wait loop in-process")
                     results["profiles"]["wait_loop"] = figures.profile_wait_loop(sim, tree, max(sizes), BATCH_SETTINGS)
+                    results["profiles"]["poll_cost"] = figures.poll_cost_micro(sim, tree)
+                if args.memory_probe:
+                    _say("memory probe: wait loop heap in-process")
+                    results["profiles"]["memory_probe"] = figures.memory_probe(sim, tree, [min(sizes), max(sizes)], BATCH_SETTINGS)
         if "3" in wanted:
             _say("figure 3: detection latency (fake clock)")
             sys.path.insert(0, str(tree))
