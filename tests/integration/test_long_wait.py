@@ -4,7 +4,8 @@
 """A 6-hour wait with the default schedule, on compressed time: memory flat, output bounded, result right.
 
 The simulator's tasks run 2, 4 and 6 simulated hours. The wait is the collection's action plugin with its clock
-and sleep sped up by the same factor as the simulator (action_plugins/eflo_task_wait_compressed.py), so the
+and sleep sped up by the same factor as the simulator
+(playbooks/reliability/action_plugins/eflo_task_wait_compressed.py, found next to the playbook), so the
 6 hours pass in well under a minute while every poll is a real signed DescribeTask over HTTP, with the default
 delay (15 s), max_delay (60 s), jitter, max_rate and heartbeat (60 s). The plugin samples its traced Python
 memory at every progress event.
@@ -21,7 +22,6 @@ import pytest
 from reliability_support import check_no_crash
 
 PLAYBOOK = "tests/integration/playbooks/reliability/long_wait.yml"
-ACTION_PLUGINS = Path(__file__).resolve().parent / "action_plugins"
 SPEED = 600.0  # simulated seconds per real second, for the simulator and the wait alike
 HOUR = 3600.0
 DEFAULT_DELAY, DEFAULT_MAX_DELAY, DEFAULT_HEARTBEAT = 15.0, 60.0, 60.0
@@ -41,8 +41,7 @@ def test_a_6_hour_wait_keeps_memory_flat_and_output_bounded(simulator, run_playb
     ids = six + four + two
     simulator.control("PUT", "/_sim/clock", {"speed": SPEED})
     memory_log = tmp_path / "memory.jsonl"
-    env = dict(simulator.env, ANSIBLE_ACTION_PLUGINS=str(ACTION_PLUGINS), EFLO_TIME_SPEED=str(SPEED),
-               EFLO_MEMORY_LOG=str(memory_log))
+    env = dict(simulator.env, EFLO_TIME_SPEED=str(SPEED), EFLO_MEMORY_LOG=str(memory_log))
     run = run_playbook(PLAYBOOK, dict(simulator.extra_vars, task_ids=ids, wait_timeout=8 * HOUR), env=env)
 
     # the result is right: every task succeeded, each seen finished within max_delay of its real end

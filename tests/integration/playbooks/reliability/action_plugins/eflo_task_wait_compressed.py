@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test-only action plugin: ``alibabacloud.eflo.eflo_task_wait`` with compressed time and memory samples.
 
-Used by test_long_wait.py through ``ANSIBLE_ACTION_PLUGINS``. It is the real action plugin with the clock and
+Used by test_long_wait.py (Ansible loads it from the action_plugins directory next to long_wait.yml). It is the real action plugin with the clock and
 ``sleep`` it exposes for tests replaced: the wait's clock runs ``EFLO_TIME_SPEED`` times faster than real time
 (the simulator's clock is set to the same speed), so a 6-hour wait with the default schedule takes seconds.
 Everything else (options, client, HTTP, engine, progress lines, result) is the collection's code.
