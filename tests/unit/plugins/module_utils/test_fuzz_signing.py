@@ -310,7 +310,7 @@ def serve_over_http(app: Any) -> Iterator[str]:
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     try:
-        for _ in range(500):
+        for _attempt in range(500):
             if server.started:
                 break
             time.sleep(0.01)
