@@ -62,7 +62,7 @@ def _summ(runs: Sequence[Run], calls: Sequence[int]) -> Dict[str, Any]:
 
 
 def figure1(sim: Simulator, ansible: Ansible, repeats: int, until_polls: Tuple[int, int] = (1, 4),
-            wait_polls: int = 5, wait_many_tasks: int = 10, wait_many_timeout: float = 3.0) -> Dict[str, Any]:
+            wait_polls: int = 4, wait_many_tasks: int = 10, wait_many_timeout: float = 3.0) -> Dict[str, Any]:
     """CPU and wall per poll of never-finishing tasks; marginal cost from two poll counts of each variant.
 
     until: retries = P - 1, delay 0, a condition that never holds (P module runs). wait: one task, delay =
@@ -181,7 +181,7 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         task = "Until"
     failed = [e for e in run.results(task) if e["status"] != "ok"]
     engine = [float(e["elapsed"]) for e in run.results(task) if variant == "wait" and isinstance(e.get("elapsed"), (int, float))]
-    return {
+    out: Dict[str, Any] = {
         "rc": run.rc,
         "failed_hosts": len(failed),
         "wall_s": _r(run.wall),
@@ -201,6 +201,13 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         # the wait task's wall minus the engine's own elapsed: argument handling, client set-up, result transfer/callbacks
         "ansible_overhead_s": _r(run.task_seconds(task) - engine[0], 2) if engine else None,
     }
+    first_call = rate.first_call_time()
+    if engine and first_call is not None:
+        # the engine's end = its first call (from the request samples, -0.1 s at worst) + its own elapsed
+        engine_end = first_call + engine[0]
+        out["engine_return_after_last_end_s"] = _r(engine_end - last_end, 2)
+        out["result_delivery_s"] = _r(run.last_result_time(task) - engine_end, 2)
+    return out
 
 
 def _median_rows(rows: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -211,8 +218,9 @@ def _median_rows(rows: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     out["runs"] = len(rows)
     out["rc"] = [r["rc"] for r in rows]
     out["failed_hosts"] = max(r["failed_hosts"] for r in rows)
-    overheads = [float(r["ansible_overhead_s"]) for r in rows if r.get("ansible_overhead_s") is not None]
-    out["ansible_overhead_s"] = _r(median(overheads), 2) if overheads else None
+    for key in ("ansible_overhead_s", "engine_return_after_last_end_s", "result_delivery_s"):
+        values = [float(r[key]) for r in rows if r.get(key) is not None]
+        out[key] = _r(median(values), 2) if values else None
     out["raw"] = [{k: v for k, v in r.items() if k != "output_tail"} for r in rows]
     tails = [r["output_tail"] for r in rows if r["output_tail"]]
     if tails:
@@ -291,7 +299,7 @@ def extrapolate_until(rows: Mapping[str, Any], small: int, large: int) -> Dict[s
         per_host_block = measured[key] - first[key]
         est[key] = _r(measured[key] + per_host_block * scale, 1)
     est["note"] = ("estimated, not measured: %d hosts x (one module run each beyond the first %d) from the measured "
-                   "N=%d and N=%d runs; run `make bench BENCH_ARGS=--full` to measure it" % (large, UNTIL_FORKS, UNTIL_FORKS, small))
+                   "N=%d and N=%d runs; run `.venv/bin/python bench/run.py --full` to measure it" % (large, UNTIL_FORKS, UNTIL_FORKS, small))
     return est
 
 

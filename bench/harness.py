@@ -205,7 +205,7 @@ def _memory_kb(pid: int) -> Tuple[int, int]:
 class TreeMemorySampler(threading.Thread):
     """Peak of the summed RSS and PSS of a process tree, sampled every ``interval`` seconds."""
 
-    def __init__(self, root: int, interval: float = 0.1) -> None:
+    def __init__(self, root: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.root = root
         self.interval = interval
@@ -246,12 +246,19 @@ class RateSampler(threading.Thread):
         while not self._stop_event.is_set():
             with contextlib.suppress(OSError, RuntimeError, http.client.HTTPException, ValueError):
                 total = int(self.sim.control("GET", "/_sim/requests")["total"])
-                self.samples.append((time.monotonic(), total))
+                self.samples.append((time.time(), total))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
         self._stop_event.set()
         self.join()
+
+    def first_call_time(self) -> Optional[float]:
+        """time.time() of the first sample that saw an API call (the previous sample's time: the earliest it can be)."""
+        for index, (_when, total) in enumerate(self.samples):
+            if total > self.samples[0][1] or (index == 0 and total > 0):
+                return self.samples[max(index - 1, 0)][0]
+        return None
 
     def peak(self, window: float = 1.0) -> float:
         """Highest (calls in [t, t + >=window]) / elapsed over the samples: the peak rate over ~window seconds."""

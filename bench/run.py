@@ -99,6 +99,10 @@ def _table(title: str, header: List[str], rows: List[List[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def _met(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("MET" if flag else "MISSED")
 
@@ -128,14 +132,15 @@ def report(results: Mapping[str, Any]) -> str:
                 v = row.get(variant)
                 if v:
                     rows.append([n, variant, v["wall_s"], v["cpu_s"], v["calls"], v["peak_rate_per_s"], v["peak_tree_pss_mb"],
-                                 v["peak_tree_rss_mb"], v["after_last_end_s"], v.get("ansible_overhead_s") or "", v["result_kb"], v["runs"]])
+                                 v["peak_tree_rss_mb"], v["after_last_end_s"], _blank(v.get("engine_return_after_last_end_s")),
+                                 _blank(v.get("result_delivery_s")), v["result_kb"], v["runs"]])
             est = row.get("until_estimate")
             if est:
-                rows.append([n, "until (est.)", est["wall_s"], est["cpu_s"], est["calls"], "", "", "", "", "", "", 0])
+                rows.append([n, "until (est.)", est["wall_s"], est["cpu_s"], est["calls"], "", "", "", "", "", "", "", 0])
         out.append(_table("Figure 2: batch scale (wait: delay %(delay_s)s, max_delay %(max_delay_s)s, max_rate %(max_rate)s; "
                           "until: delay %(until_delay_s)s, forks 10; tasks end %(first_end_s)s-%(last_end_s)s s after creation)" % r["settings"],
                           ["N", "variant", "wall s", "CPU s", "API calls", "peak req/s", "peak PSS MB", "peak RSS MB", "return after last end s",
-                           "task wall - engine s", "result KiB", "runs"],
+                           "of which engine s", "result delivery s", "result KiB", "runs"],
                           rows))
         t = r["targets"]
         out.append("  wait memory: noop playbook %s MB; KiB per task between sizes: %s; %s"
