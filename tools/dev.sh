@@ -8,6 +8,15 @@
 #   integration  pytest tests/integration (playbooks against the simulator)
 #   lint         ansible-lint (production profile, offline)
 #   build        ansible-galaxy collection build + install into a temp dir
+#   galaxy       build, install from the tarball, check its contents, pip-install its simulator, galaxy-importer
+#                (RUN_ANSIBLE_TEST=False) in .venv-importer
+#   docs         antsibull-docs lint-collection-docs, the Sphinx docsite built offline (EFLO_DOCS_OUT=DIR keeps it),
+#                generated docsite pages up to date (tools/docsite_md.py), changelog lint + rendered to CHANGELOG.md
+#                in a copy; in .venv-docs
+#   ee           ansible-builder create for execution-environment.yml; the build context names httpx, pydantic,
+#                jmespath and the collection tarball; introspection of the installed collection finds them too
+#   matrix       sanity + units on ansible-core 2.16 / Python 3.11 (.venv-core216) and 2.21 / Python 3.12
+#                (.venv-core221); EFLO_MATRIX_SANITY adds ansible-test sanity arguments (e.g. --test compile)
 #   test         all of the above; every step runs, then one line "N passed, N failed"
 #   test-long    pytest -m long
 #   demo         start the simulator, run playbooks/demo.yml against it, stop it
@@ -16,7 +25,7 @@
 #   distclean    clean, and remove .venv
 #
 # Environment: PYTHON (interpreter for the venv, default python3), EFLO_VENV (default .venv),
-# EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build"),
+# EFLO_TEST_STEPS (steps of `test`, default "venv sanity units integration lint build galaxy docs ee matrix"),
 # EFLO_DEMO_PLAYBOOK (default playbooks/demo.yml; the demo itself reads EFLO_DEMO_SPEED).
 #
 # demo: the playbook gets -e eflo_endpoint=<simulator URL> -e eflo_region=cn-wulanchabu, and the environment
@@ -92,9 +101,9 @@ cmd_venv() {
 
 # ansible-test bootstraps pip in its venvs with a get-pip script it downloads from a host that is not
 # reachable here; it uses ~/.ansible/test/cache/get_pip_<ver>.py instead when that file exists.
-install_pip_shim() {
+install_pip_shim() {  # install_pip_shim [PYTHON]: for the ansible-test of PYTHON's venv (default: .venv)
   local internal ver target
-  internal=$("$PY" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_internal"))') || return
+  internal=$("${1:-$PY}" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_internal"))') || return
   ver=$(grep -oP "^\s+pip='\K[0-9.]+" "$internal/python_requirements.py" | head -n 1)
   if [ -z "$ver" ]; then
     log "pip shim: cannot find the pip version ansible-test wants"
@@ -263,11 +272,169 @@ cmd_build() {  # the collection builds (build_ignore applied) and installs
   tar -tzf "$out"/dist/alibabacloud-eflo-*.tar.gz | sed 's/^/  /' | head -n 200 >&2
 }
 
+# ------------------------------------------------------- release steps: galaxy, docs, ee, matrix
+
+# Separate pinned venvs, so that none of these tools can change what .venv (the one the tests use) resolves.
+IMPORTER_VENV=$ROOT/.venv-importer
+DOCS_VENV=$ROOT/.venv-docs
+CORE216_VENV=$ROOT/.venv-core216
+CORE221_VENV=$ROOT/.venv-core221
+COLLECTION=alibabacloud.eflo
+
+aux_venv() {  # aux_venv DIR PYTHON REQUIREMENTS...: create or update a separate venv from pinned requirement files
+  local dir=$1 python=$2 stamp key f args=()
+  shift 2
+  stamp=$dir/.eflo-requirements.sha256
+  if [ ! -x "$dir/bin/python" ]; then
+    log "venv: creating $dir ($("$python" --version 2>&1))"
+    "$python" -m venv "$dir" || return
+    rm -f "$stamp"
+  fi
+  key=$({ "$dir/bin/python" -c 'import sys; print(sys.version)'; for f in "$@"; do printf '%s ' "$f"; sha256sum < "$f"; done; } \
+    | sha256sum | cut -d' ' -f1) || return
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+    return 0
+  fi
+  for f in "$@"; do args+=(-r "$f"); done
+  log "venv: installing ${args[*]} into $dir"
+  "$dir/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored: it is neither"
+  "$dir/bin/python" -m pip install -q "${args[@]}" 2>&1 | grep -v "is ignored: it is neither"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+  printf '%s\n' "$key" > "$stamp"
+}
+
+find_python() {  # find_python X.Y VAR: a working pythonX.Y (pyenv's newest X.Y.*, then PATH), stored in VAR
+  local want=$1 cand root cands=()
+  root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+  for cand in "$root"/versions/"$want".*/bin/python"$want"; do
+    [ -x "$cand" ] && cands+=("$cand")
+  done
+  mapfile -t cands < <(printf '%s\n' "${cands[@]+"${cands[@]}"}" | sort -V -r)
+  for cand in "${cands[@]+"${cands[@]}"}" "$(command -v "python$want")"; do
+    # pyenv shims of versions that are not selected exist but exit 127: try each candidate
+    if [ -n "$cand" ] && "$cand" -c 'import sys' 2>/dev/null; then
+      printf -v "$2" '%s' "$cand"
+      return 0
+    fi
+  done
+  log "no working python$want found (pyenv versions or PATH)"
+  return 1
+}
+
+galaxy_version() {  # the version in galaxy.yml
+  "$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["version"])' "$ROOT/galaxy.yml"
+}
+
+build_tarball() {  # build_tarball DIR VAR: ansible-galaxy collection build into DIR, store the tarball's path in VAR
+  local version
+  version=$(galaxy_version) || return
+  (cd "$ROOT" && ansible-galaxy collection build --force --output-path "$1" . >/dev/null) || return
+  printf -v "$2" '%s' "$1/alibabacloud-eflo-$version.tar.gz"
+  [ -f "${!2}" ] || { log "build: no ${!2}"; return 1; }
+}
+
+cmd_galaxy() {  # build, install from the tarball, check what it holds, pip-install its simulator, galaxy-importer
+  local out tarball rc=0
+  aux_venv "$IMPORTER_VENV" "${PYTHON:-python3}" "$ROOT/tools/requirements-importer.txt" || return
+  new_tmp out || return
+  build_tarball "$out/dist" tarball || return
+  ansible-galaxy collection install --offline -p "$out/installed" "$tarball" >/dev/null || return
+  "$PY" "$ROOT/tools/release_checks.py" tarball "$tarball" || rc=1
+  # The simulator ships in the tarball for offline testing: it must install from the installed collection.
+  "$PY" -m venv "$out/simvenv" && "$out/simvenv/bin/python" -m pip install -q --no-deps \
+    "$out/installed/ansible_collections/alibabacloud/eflo/simulator" 2>&1 | grep -v "is ignored: it is neither"
+  if [ "${PIPESTATUS[0]}" -ne 0 ] || ! "$out/simvenv/bin/eflo-simulator" --help >/dev/null; then
+    log "galaxy: the simulator does not install from the installed collection"
+    rc=1
+  fi
+  printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\n' > "$out/galaxy-importer.cfg"
+  (
+    cd "$out" &&
+    GALAXY_IMPORTER_CONFIG="$out/galaxy-importer.cfg" PATH="$IMPORTER_VENV/bin:$PATH" \
+      "$IMPORTER_VENV/bin/python" -m galaxy_importer.main "$tarball"
+  ) || { log "galaxy: galaxy-importer failed"; rc=1; }
+  "$PY" "$ROOT/tools/release_checks.py" importer "$out/importer_result.json" || rc=1
+  return "$rc"
+}
+
+cmd_docs() {  # antsibull-docs lint, the Sphinx docsite (offline), generated pages up to date, changelog renders
+  local tree site copy rc=0 tools
+  aux_venv "$DOCS_VENV" "${PYTHON:-python3}" "$ROOT/tools/requirements-docs.txt" || return
+  lint_tree tree || return
+  tools=(env "ANSIBLE_COLLECTIONS_PATH=$tree" "PATH=$DOCS_VENV/bin:$PATH")
+  log "docs: generated pages (tools/docsite_md.py --check)"
+  "$DOCS_VENV/bin/python" "$ROOT/tools/docsite_md.py" --check || rc=1
+  log "docs: antsibull-docs lint-collection-docs --plugin-docs"
+  (cd "$ROOT" && "${tools[@]}" antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .) || rc=1
+  # The docsite: antsibull-docs sphinx-init, then its build.sh; offline, intersphinx cannot fetch inventories.
+  site=${EFLO_DOCS_OUT:-}
+  if [ -z "$site" ]; then new_tmp site || return; fi
+  rm -rf "$site" && mkdir -p "$site" || return
+  log "docs: building the docsite in $site"
+  (
+    cd "$site" &&
+    "${tools[@]}" antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir "$site" "$COLLECTION" >/dev/null &&
+    printf '\n# offline build (tools/dev.sh docs)\nintersphinx_mapping = {}\nsuppress_warnings = ["ref.ref"]\n' >> conf.py &&
+    "${tools[@]}" ./build.sh
+  ) || { log "docs: the docsite build failed"; rc=1; }
+  "$PY" "$ROOT/tools/release_checks.py" docsite "$site/build/html" || rc=1
+  # The changelog: lint the fragments, then release them in a copy and render CHANGELOG.md.
+  stage copy || return
+  log "docs: antsibull-changelog lint, release and generate --output-format md (in a copy)"
+  (
+    cd "$copy" &&
+    tools=(env "ANSIBLE_COLLECTIONS_PATH=${copy%/ansible_collections/*}" "PATH=$DOCS_VENV/bin:$PATH") &&
+    "${tools[@]}" antsibull-changelog lint &&
+    "${tools[@]}" antsibull-changelog release --version "$(galaxy_version)" --date 2000-01-01 &&
+    "${tools[@]}" antsibull-changelog generate --output-format md --output CHANGELOG.md
+  ) || { log "docs: the changelog does not render"; rc=1; }
+  "$PY" "$ROOT/tools/release_checks.py" changelog "$copy/CHANGELOG.md" "$ROOT/changelogs/fragments" || rc=1
+  if [ -n "${EFLO_DOCS_OUT:-}" ]; then cp "$copy/CHANGELOG.md" "$site/CHANGELOG.md"; fi
+  return "$rc"
+}
+
+cmd_ee() {  # ansible-builder create for execution-environment.yml; the build context names every dependency
+  local work tarball
+  aux_venv "$IMPORTER_VENV" "${PYTHON:-python3}" "$ROOT/tools/requirements-importer.txt" || return
+  new_tmp work || return
+  # The EE file's paths are relative to it: lay it out with its inputs and the tarball it installs.
+  cp "$ROOT/execution-environment.yml" "$ROOT/requirements.txt" "$ROOT/bindep.txt" "$work/" || return
+  build_tarball "$work/dist" tarball || return
+  (cd "$work" && "$IMPORTER_VENV/bin/ansible-builder" create -f execution-environment.yml -c context -v 2) || return
+  ansible-galaxy collection install --offline -p "$work/installed" "$tarball" >/dev/null || return
+  "$IMPORTER_VENV/bin/ansible-builder" introspect --sanitize "$work/installed" > "$work/introspect.yml" 2>/dev/null || return
+  "$PY" "$ROOT/tools/release_checks.py" ee "$work/context" "$work/introspect.yml" "$(galaxy_version)"
+}
+
+matrix_one() {  # matrix_one VENV PYTHON_X.Y REQUIREMENTS [ansible-test sanity args...]: sanity + units on another core
+  local venv=$1 pyver=$2 req=$3 python copy rc=0 tools
+  shift 3
+  find_python "$pyver" python || return
+  aux_venv "$venv" "$python" "$req" || return
+  install_pip_shim "$venv/bin/python" || return
+  stage copy || return
+  log "matrix: $("$venv/bin/ansible" --version | head -n 1) on Python $pyver"
+  # The venv's bin first: its ansible-test, and its python$pyver for --python.
+  tools=(env "PATH=$venv/bin:$PATH")
+  (cd "$copy" && "${tools[@]}" ansible-test sanity --local --python "$pyver" --color no "$@") || rc=1
+  (cd "$copy" && "${tools[@]}" ansible-test units --local --python "$pyver" --requirements --color no) || rc=1
+  return "$rc"
+}
+
+cmd_matrix() {  # sanity and units on the oldest supported ansible-core (2.16, Py3.11) and the newest here (2.21, Py3.12)
+  local rc=0 sanity_args
+  # EFLO_MATRIX_SANITY: extra ansible-test sanity arguments, for example "--test compile --test import --test validate-modules"
+  read -ra sanity_args <<< "${EFLO_MATRIX_SANITY:-}"
+  matrix_one "$CORE216_VENV" 3.11 "$ROOT/tools/requirements-core216.txt" "${sanity_args[@]+"${sanity_args[@]}"}" || rc=1
+  matrix_one "$CORE221_VENV" 3.12 "$ROOT/tools/requirements-core221.txt" "${sanity_args[@]+"${sanity_args[@]}"}" || rc=1
+  return "$rc"
+}
+
 # ------------------------------------------------------------------------------------- test and CI
 
 cmd_test() {
   local steps step start rc secs passed=0 failed=0 summary=() begin=$SECONDS broken=
-  read -ra steps <<< "${EFLO_TEST_STEPS:-venv sanity units integration lint build}"
+  read -ra steps <<< "${EFLO_TEST_STEPS:-venv sanity units integration lint build galaxy docs ee matrix}"
   for step in "${steps[@]}"; do
     log ""
     log "==> $step"
@@ -309,7 +476,7 @@ cmd_clean() {
 
 cmd_distclean() {
   cmd_clean
-  rm -rf -- "$VENV"
+  rm -rf -- "$VENV" "$IMPORTER_VENV" "$DOCS_VENV" "$CORE216_VENV" "$CORE221_VENV"
 }
 
 main() {
@@ -322,7 +489,7 @@ main() {
   shift
   case $cmd in
     venv|test|clean|distclean) ;;
-    sanity|units|integration|lint|build|test-long|demo|bench)
+    sanity|units|integration|lint|build|galaxy|docs|ee|matrix|test-long|demo|bench)
       cmd_venv || { log "venv: installation failed"; return 1; } ;;
     *) log "unknown command: $cmd"; return 2 ;;
   esac
