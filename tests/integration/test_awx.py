@@ -407,3 +407,14 @@ def test_demo_through_ansible_runner(awx_simulator, awx_keys, tmp_path):
             text = json.dumps(dict(command, env={k: v for k, v in command["env"].items() if k not in INJECTED_VARS}))
             assert stored["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] == MASK
         assert_no_secret(text, awx_keys, str(path.relative_to(private_data_dir)))
+
+
+def test_docs_show_the_credential_type_as_defined():
+    """docs/awx.md shows the inputs and injectors to paste into AWX: they are awx/credential_type.yml's."""
+    text = (REPO_ROOT / "docs" / "awx.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, flags=re.S)]
+    ctype = load_credential_type()
+
+    assert ctype["inputs"] in blocks
+    assert ctype["injectors"] in blocks
+    assert ctype["name"] in text
