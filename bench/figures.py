@@ -198,6 +198,7 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
         "result_kb": _r(sum(e.get("result_bytes", 0) for e in run.results(task)) / 1024, 1),
         "task_wall_s": _r(run.task_seconds(task), 2),
         "output_tail": run.output_tail[-600:] if run.rc != 0 or failed else "",
+        "first_failure": str(failed[0].get("msg", ""))[:300] if failed else "",
         # the wait task's wall minus the engine's own elapsed: argument handling, client set-up, result transfer/callbacks
         "ansible_overhead_s": _r(run.task_seconds(task) - engine[0], 2) if engine else None,
     }
@@ -225,6 +226,9 @@ def _median_rows(rows: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     tails = [r["output_tail"] for r in rows if r["output_tail"]]
     if tails:
         out["output_tail"] = tails[0]
+    failures = [r["first_failure"] for r in rows if r.get("first_failure")]
+    if failures:
+        out["first_failure"] = failures[0]
     return out
 
 

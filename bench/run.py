@@ -107,6 +107,30 @@ def _met(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("MET" if flag else "MISSED")
 
 
+def problems(results: Mapping[str, Any]) -> List[str]:
+    """Runs that did not do what they measure (a failed playbook, no API call): their figures are not valid."""
+    found: List[str] = []
+    f = results.get("figures", {})
+    for name, row in f.get("1", {}).items():
+        if isinstance(row, dict) and "raw" in row:
+            for raw in row["raw"]:
+                if raw["rc"] != 0 or (name != "noop" and not raw["calls"]):
+                    found.append("figure 1 %s: rc %s, %s API calls" % (name, raw["rc"], raw["calls"]))
+    for n, row in f.get("2", {}).get("rows", {}).items():
+        for variant in ("wait", "until"):
+            v = row.get(variant)
+            if v and (v["failed_hosts"] or any(rc != 0 for rc in v["rc"]) or not v["calls"]):
+                found.append("figure 2 N=%s %s: rc %s, %s failed hosts, %s API calls; first failure: %s"
+                             % (n, variant, v["rc"], v["failed_hosts"], v["calls"], v.get("first_failure") or v.get("output_tail", "")[-300:]))
+    for name in ("noop", "ping", "info"):
+        rcs = f.get("4", {}).get(name, {}).get("rc", [])
+        if any(rc != 0 for rc in rcs):
+            found.append("figure 4 %s: rc %s" % (name, rcs))
+    if "error" in f.get("5", {}):
+        found.append("figure 5: %s" % f["5"]["error"])
+    return found
+
+
 def report(results: Mapping[str, Any]) -> str:
     out: List[str] = []
     f = results.get("figures", {})
@@ -203,6 +227,8 @@ def report(results: Mapping[str, Any]) -> str:
     if probe:
         out.append("Memory probe (tracemalloc, in-process): %s; KiB per task retained %s, at peak %s"
                    % (probe["rows"], probe["kb_per_task_retained"], probe["kb_per_task_peak"]))
+    for problem in results.get("problems", []):
+        out.append("INVALID: " + problem)
     out.append("Total bench time: %s s" % results.get("elapsed_s"))
     return "\n\n".join(out)
 
@@ -279,6 +305,7 @@ def main() -> int:
         _say("figure 5: simulator throughput")
         results["figures"]["5"] = figures.figure5(duration=5.0 if args.quick else 10.0)
     results["elapsed_s"] = round(time.monotonic() - start, 1)
+    results["problems"] = problems(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +315,7 @@ def main() -> int:
     (args.out / "latest.json").write_text(text + "\n")
     print(report(results))
     print("\nresults: %s" % (args.out / ("bench-%s.json" % stamp)))
-    return 0
+    return 1 if results["problems"] else 0
 
 
 def _say(text: str) -> None:
