@@ -144,7 +144,7 @@ class Converter:
             return escape_text(text)
         if re.match(r"^[a-z][a-z0-9+.-]*:", href):
             return "`%s <%s>`__" % (re.sub(r"([`<\\])", r"\\\1", text), href)
-        path, _, _anchor = href.partition("#")
+        path = href.partition("#")[0]
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.source), path))
         if target in self.page_of:
             return ":ref:`%s <%s>`" % (re.sub(r"([`<\\])", r"\\\1", text), label(self.page_of[target]))

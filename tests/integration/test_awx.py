@@ -145,7 +145,7 @@ def test_injection_masks_secrets_in_the_stored_environment():
                    "ALIBABA_CLOUD_SECURITY_TOKEN": keys["security_token"], "ALIBABA_CLOUD_REGION_ID": "cn-wulanchabu"}
     assert stored == dict(env, ALIBABA_CLOUD_ACCESS_KEY_SECRET=MASK, ALIBABA_CLOUD_SECURITY_TOKEN=MASK)
     # optional fields left empty are injected as empty strings
-    env, _ = awx_inject(load_credential_type(), {"access_key_id": "a", "access_key_secret": "b"})
+    env = awx_inject(load_credential_type(), {"access_key_id": "a", "access_key_secret": "b"})[0]
     assert env["ALIBABA_CLOUD_SECURITY_TOKEN"] == env["ALIBABA_CLOUD_REGION_ID"] == ""
 
 
@@ -162,7 +162,7 @@ def new_task(simulator: Simulator) -> str:
 def test_playbook_uses_the_injected_environment(awx_simulator, awx_keys, run_playbook, kind):
     awx_simulator.reset()
     task_id = new_task(awx_simulator)
-    env, _ = awx_inject(load_credential_type(), dict(awx_keys[kind], region_id="cn-wulanchabu"))
+    env = awx_inject(load_credential_type(), dict(awx_keys[kind], region_id="cn-wulanchabu"))[0]
 
     run = run_playbook(CREDENTIAL_PLAYBOOK, {"eflo_endpoint": awx_simulator.url, "task_id": task_id}, verbosity=3, env=env)
 
@@ -179,7 +179,7 @@ def test_sts_token_is_needed_and_passed(awx_simulator, awx_keys, run_playbook):
     awx_simulator.reset()
     task_id = new_task(awx_simulator)
     inputs = {k: v for k, v in awx_keys["sts"].items() if k != "security_token"}
-    env, _ = awx_inject(load_credential_type(), dict(inputs, region_id="cn-wulanchabu"))
+    env = awx_inject(load_credential_type(), dict(inputs, region_id="cn-wulanchabu"))[0]
 
     run = run_playbook(CREDENTIAL_PLAYBOOK, {"eflo_endpoint": awx_simulator.url, "task_id": task_id}, env=env)
 
@@ -205,7 +205,7 @@ class ConnectRecorder:
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
-                conn, _ = self._server.accept()
+                conn = self._server.accept()[0]
             except socket.timeout:
                 continue
             with conn:
@@ -226,14 +226,14 @@ class ConnectRecorder:
 
 
 def test_injected_region_builds_the_endpoint(awx_keys, run_playbook):
-    env, _ = awx_inject(load_credential_type(), dict(awx_keys["pair"], region_id="cn-wulanchabu"))
+    env = awx_inject(load_credential_type(), dict(awx_keys["pair"], region_id="cn-wulanchabu"))[0]
     with ConnectRecorder() as proxy:
         proxies = {name: proxy.url for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")}
         run = run_playbook(REGION_PLAYBOOK, env=dict(env, NO_PROXY="", no_proxy="", **proxies))
 
     assert run.rc == 2, run.explain()
-    assert proxy.lines and all(line == "CONNECT eflo-controller.cn-wulanchabu.aliyuncs.com:443 HTTP/1.1"
-                                   for line in proxy.lines), proxy.lines
+    expected = "CONNECT eflo-controller.cn-wulanchabu.aliyuncs.com:443 HTTP/1.1"
+    assert proxy.lines and all(line == expected for line in proxy.lines), proxy.lines
     assert_no_secret(run.stdout + run.stderr + json.dumps(run.results), awx_keys, "the playbook output")
 
 
