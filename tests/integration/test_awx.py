@@ -95,7 +95,8 @@ def awx_simulator(tmp_path_factory: pytest.TempPathFactory, awx_keys: Dict[str, 
     workdir = tmp_path_factory.mktemp("awx-simulator")
     credentials = workdir / "credentials.json"
     credentials.write_text(json.dumps(list(awx_keys.values())), encoding="utf-8")
-    with start_simulator(workdir, seed=8, extra_args=["--credentials", str(credentials)]) as sim:
+    # (pylint of ansible-core 2.16 resolves conftest to another module)
+    with start_simulator(workdir, seed=8, extra_args=["--credentials", str(credentials)]) as sim:  # pylint: disable=not-context-manager
         yield sim
 
 
