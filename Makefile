@@ -1,6 +1,7 @@
 # alibabacloud.eflo developer targets. Everything runs through tools/dev.sh; see its header.
 #   make demo    run playbooks/demo.yml against a local simulator
-#   make test    sanity, units, integration, lint, build (every step runs; ends with "N passed, N failed")
+#   make test    sanity, units, integration, lint, build, galaxy, docs, ee, matrix (every step runs; ends with
+#                "N passed, N failed")
 SHELL := /bin/bash
 export LC_ALL := C.UTF-8
 export LANG := C.UTF-8
@@ -8,7 +9,7 @@ export LANG := C.UTF-8
 DEV := bash tools/dev.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sanity units integration lint build test test-long demo bench clean distclean
+.PHONY: help venv sanity units integration lint build galaxy docs ee matrix test test-long demo bench clean distclean
 
 help:
 	@$(DEV) help
@@ -30,6 +31,18 @@ lint:
 
 build:
 	@$(DEV) build
+
+galaxy:
+	@$(DEV) galaxy
+
+docs:
+	@$(DEV) docs
+
+ee:
+	@$(DEV) ee
+
+matrix:
+	@$(DEV) matrix
 
 test:
 	@$(DEV) test
