@@ -300,8 +300,9 @@ class ActionModule(ActionBase):
 
     def poll_until_done(self, ids: List[str], config: waiter.WaitConfig, args: Mapping[str, Any], secrets: List[str]) -> Dict[str, Any]:
         """One client (credentials resolved once), the engine, the documented result."""
-        client, credentials = build_client_with_credentials(
-            self.client_params(args), self.environment(), os.path.expanduser("~"),
+        env = self.environment()
+        client, credentials = build_client_with_credentials(  # HOME as the modules see it (task environment first)
+            self.client_params(args), env, env.get("HOME") or os.path.expanduser("~"),
             user_agent="ansible-core/%s" % ANSIBLE_VERSION, **self.client_kwargs()
         )
         secrets.extend(s for s in (credentials.access_key_secret, credentials.security_token) if s)

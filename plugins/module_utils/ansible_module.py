@@ -20,6 +20,7 @@ import os
 import re
 import traceback
 from typing import Any, Callable, Dict, Iterable, Mapping, NoReturn, Optional, Sequence
+from urllib.parse import quote, quote_plus
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -87,8 +88,14 @@ class EfloAnsibleModule(AnsibleModule):
             self.mask_secrets_in((self.params or {}).get(name))
 
     def mask(self, *values: Optional[str]) -> None:
-        """Never show these strings in any output of this module (they become ``********``)."""
-        self.no_log_values.update(value for value in values if value)
+        """Never show these strings in any output of this module (they become ``********``).
+
+        Their percent-encoded forms are masked too: a gateway that echoes a request in its error message shows
+        form-encoded parameters and query values.
+        """
+        for value in values:
+            if value:
+                self.no_log_values.update({value, quote(value, safe=""), quote(value, safe="~"), quote_plus(value)})
 
     def mask_secrets_in(self, value: Any) -> None:
         """Mask every password/secret/token-like value nested in ``value`` (free-form API parameters)."""

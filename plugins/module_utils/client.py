@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
@@ -200,7 +200,7 @@ def _signature_of(signed: SignedRequest) -> Optional[str]:
     query = urlsplit(signed.url).query
     for pair in query.split("&"):
         if pair.startswith("Signature="):
-            return pair[len("Signature="):]
+            return unquote(pair[len("Signature="):])  # the redactor adds the encoded forms
     return None
 
 
@@ -614,8 +614,8 @@ class EfloClient:
                 message=message,
                 request_id=request_id,
                 status=status,
-                recommend=_first(data, "Recommend", "recommend"),
-                host_id=_first(data, "HostId", "hostId"),
+                recommend=redact(_first(data, "Recommend", "recommend")),  # a gateway may echo the request here
+                host_id=redact(_first(data, "HostId", "hostId")),
                 retry_after=retry_after,
                 action=action,
             )

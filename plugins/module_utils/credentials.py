@@ -42,7 +42,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Set, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
@@ -337,8 +337,8 @@ def _sts_credentials(response: Any, *, action: str, role_arn: str, source: str, 
             message=message,
             request_id=_clean(data.get("RequestId")),
             status=response.status_code,
-            recommend=_clean(data.get("Recommend")),
-            host_id=_clean(data.get("HostId")),
+            recommend=_clean(_scrub(str(data.get("Recommend") or ""), secrets)),  # a gateway may echo the request here
+            host_id=_clean(_scrub(str(data.get("HostId") or ""), secrets)),
             body_excerpt=body,
             action=action,
         )
@@ -473,7 +473,7 @@ class AssumeRoleProvider(_RefreshingProvider):
             action="AssumeRole",
             role_arn=self._role.role_arn,
             source=self.source,
-            secrets=[base.access_key_secret, base.security_token],
+            secrets=[base.access_key_secret, base.security_token, dict(parse_qsl(urlsplit(url).query)).get("Signature")],
         )
 
     def _fetch(self, now: datetime) -> Credentials:
