@@ -4,7 +4,9 @@
 """Helpers shared by the reliability tests (test_bad_input.py, test_secrets.py, test_faults.py, test_long_wait.py).
 
 * :class:`RogueServer`: an HTTP server on 127.0.0.1 that answers every call with a canned bad answer chosen by the
-  ``TaskId`` (or ``ClusterId``) of the request: 10 MB bodies, non-UTF-8 bytes, HTML, a silent server...
+  ``TaskId`` (or ``ClusterId``) of the request: 10 MB bodies, non-UTF-8 bytes, HTML, a silent server...; any
+  other call (STS ``GET`` calls too) gets a 400 error whose message echoes the whole request (headers, query,
+  body: signatures, tokens), as some gateways do.
 * :func:`offline_dns`: a ``sitecustomize`` directory that makes every ``*.aliyuncs.com`` name unresolvable in the
   module processes (put it on ``PYTHONPATH``), so no test ever asks a real DNS server about Alibaba Cloud hosts and an
   unknown region fails the way it fails for a user: the host name does not resolve.
@@ -24,6 +26,12 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 from urllib.parse import parse_qsl
 
 TEN_MB = 10 * 1024 * 1024
+BAD_INPUT_PLAYBOOKS = {  # group -> (playbook, modules whose rows of docs/bad-input.md it runs)
+    "modules": ("tests/integration/playbooks/reliability/bad_input.yml", ("eflo_task_info", "eflo_api")),
+    "wait": ("tests/integration/playbooks/reliability/bad_input_wait.yml", ("eflo_task_wait",)),
+}
+WRONG_SECRET = "WrongSecretForBadInputTests0000000"
+EXPIRED = {"id": "STS.BadInputExpiredKey", "secret": "BadInputExpiredSecret000000", "token": "BadInputExpiredToken"}
 CRASH_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE", "module_stderr", "MODULE_FAILURE")
 
 SITECUSTOMIZE = '''\
@@ -87,6 +95,16 @@ class RogueServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def echo(self, raw: bytes) -> Answer:
+                """A 400 whose message repeats the whole request, as some gateways and proxies do."""
+                request = "%s %s\n%s\n%s" % (self.command, self.path, self.headers, raw.decode("utf-8", "replace"))
+                return 400, {"Content-Type": "application/json"}, _json({
+                    "RequestId": "ECHO-1", "Code": "InvalidParameter", "Message": "Bad request: " + request,
+                    "Recommend": "https://example.invalid/troubleshoot?request=" + request})
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server API (STS calls are GET)
+                self.answer(self.echo(b""))
+
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -96,8 +114,10 @@ class RogueServer:
                 if key == "silent":
                     stop.wait(600)  # hold the connection open without a byte of answer
                     return
-                status, headers, body = answers.get(key, (404, {"Content-Type": "application/json"},
-                                                          _json({"Code": "NotFound", "Message": "no canned answer %s" % key})))
+                self.answer(answers.get(key) or self.echo(raw))
+
+            def answer(self, answer: Answer) -> None:
+                status, headers, body = answer
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -171,6 +191,69 @@ class SilentListener:
         for conn in self.accepted:
             conn.close()
         self.sock.close()
+
+
+# ------------------------------------------------------------------------------------------- bad input vars
+def prepare_homes(root: Path) -> Dict[str, str]:
+    """HOME directories with missing, broken or unreadable credential files; plus a file that is not PEM."""
+    homes = {name: root / name for name in ("empty", "profiles", "broken_json", "unreadable", "broken_ini", "odd_ini")}
+    for path in homes.values():
+        path.mkdir(parents=True)
+    profiles = {
+        "current": "default",
+        "profiles": [
+            {"name": "default", "mode": "AK", "access_key_id": "LTAI5tProfileKey", "access_key_secret": "ProfileSecret0000000000000",
+             "region_id": "cn-wulanchabu"},
+            {"name": "odd", "mode": "Magic", "region_id": "cn-wulanchabu"},
+        ],
+    }
+    (homes["profiles"] / ".aliyun").mkdir()
+    (homes["profiles"] / ".aliyun" / "config.json").write_text(json.dumps(profiles), encoding="utf-8")
+    (homes["broken_json"] / ".aliyun").mkdir()
+    (homes["broken_json"] / ".aliyun" / "config.json").write_text('{"current": "default", "profiles": [', encoding="utf-8")
+    (homes["unreadable"] / ".aliyun" / "config.json").mkdir(parents=True)  # a directory: cannot be read as a file
+    (homes["broken_ini"] / ".alibabacloud").mkdir()
+    (homes["broken_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default\ntype = access_key\n", encoding="utf-8")
+    (homes["odd_ini"] / ".alibabacloud").mkdir()
+    (homes["odd_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default]\ntype = magic\n", encoding="utf-8")
+    not_pem = root / "not-a-certificate.pem"
+    not_pem.write_text("this is not a certificate\n", encoding="utf-8")
+    result = {name: str(path) for name, path in homes.items()}
+    result["not_pem"] = str(not_pem)
+    return result
+
+
+def write_vars_file(path: Path, data: Dict[str, Any]) -> str:
+    """A vars file for ``vars_files`` (JSON is YAML): how tests hand secrets to a playbook without putting them on
+    the command line, where ``ansible-playbook -vvvv`` prints every extra var."""
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def bad_input_vars(simulator: Any, tmp_path: Path, rogue_url: str, keys: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """Extra vars of the bad-input playbooks: the simulator, the rogue server, homes, and a file with the keys.
+
+    ``keys`` (good_key_id, good_key_secret, wrong_secret, expired_key_id, expired_key_secret, expired_token) replace
+    the default ones; the caller then registers them with the simulator itself.
+    """
+    if keys is None:
+        simulator.control("POST", "/_sim/credentials", {
+            "access_key_id": EXPIRED["id"], "access_key_secret": EXPIRED["secret"], "security_token": EXPIRED["token"],
+            "expires_in_s": 0,
+        })
+        keys = {"good_key_id": simulator.access_key_id, "good_key_secret": simulator.access_key_secret,
+                "wrong_secret": WRONG_SECRET, "expired_key_id": EXPIRED["id"], "expired_key_secret": EXPIRED["secret"],
+                "expired_token": EXPIRED["token"]}
+    existing = simulator.add_tasks({"task_type": "reclone_node", "count": 1, "duration_s": 3600})["task_ids"]
+    return {
+        **simulator.extra_vars,
+        "rogue_url": rogue_url,
+        "offline_dns": str(offline_dns(tmp_path / "offline-dns")),
+        "homes": prepare_homes(tmp_path / "homes"),
+        "keys_file": write_vars_file(tmp_path / "keys.json", keys),
+        "existing_task_ids": existing,
+        "reclone_task_id": existing[0],
+    }
 
 
 # -------------------------------------------------------------------------------------------------- checks

@@ -17,75 +17,17 @@ Set EFLO_BAD_INPUT_DUMP=1 to print every actual message (to update the document 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
-from reliability_support import RogueServer, check_no_crash, iter_doc_rows, matches, offline_dns
+from reliability_support import BAD_INPUT_PLAYBOOKS as PLAYBOOKS
+from reliability_support import RogueServer, bad_input_vars, check_no_crash, iter_doc_rows, matches
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC = REPO_ROOT / "docs" / "bad-input.md"
-PLAYBOOKS = {
-    "modules": ("tests/integration/playbooks/reliability/bad_input.yml", ("eflo_task_info", "eflo_api")),
-    "wait": ("tests/integration/playbooks/reliability/bad_input_wait.yml", ("eflo_task_wait",)),
-}
-WRONG_SECRET = "WrongSecretForBadInputTests0000000"
-EXPIRED = {"id": "STS.BadInputExpiredKey", "secret": "BadInputExpiredSecret000000", "token": "BadInputExpiredToken"}
-
-
-def prepare_homes(root: Path) -> Dict[str, str]:
-    """HOME directories with missing, broken or unreadable credential files; plus a file that is not PEM."""
-    homes = {name: root / name for name in ("empty", "profiles", "broken_json", "unreadable", "broken_ini", "odd_ini")}
-    for path in homes.values():
-        path.mkdir(parents=True)
-    profiles = {
-        "current": "default",
-        "profiles": [
-            {"name": "default", "mode": "AK", "access_key_id": "LTAI5tProfileKey", "access_key_secret": "ProfileSecret0000000000000",
-             "region_id": "cn-wulanchabu"},
-            {"name": "odd", "mode": "Magic", "region_id": "cn-wulanchabu"},
-        ],
-    }
-    (homes["profiles"] / ".aliyun").mkdir()
-    (homes["profiles"] / ".aliyun" / "config.json").write_text(json.dumps(profiles), encoding="utf-8")
-    (homes["broken_json"] / ".aliyun").mkdir()
-    (homes["broken_json"] / ".aliyun" / "config.json").write_text('{"current": "default", "profiles": [', encoding="utf-8")
-    (homes["unreadable"] / ".aliyun" / "config.json").mkdir(parents=True)  # a directory: cannot be read as a file
-    (homes["broken_ini"] / ".alibabacloud").mkdir()
-    (homes["broken_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default\ntype = access_key\n", encoding="utf-8")
-    (homes["odd_ini"] / ".alibabacloud").mkdir()
-    (homes["odd_ini"] / ".alibabacloud" / "credentials.ini").write_text("[default]\ntype = magic\n", encoding="utf-8")
-    not_pem = root / "not-a-certificate.pem"
-    not_pem.write_text("this is not a certificate\n", encoding="utf-8")
-    result = {name: str(path) for name, path in homes.items()}
-    result["not_pem"] = str(not_pem)
-    return result
-
-
-def bad_input_vars(simulator: Any, tmp_path: Path, rogue_url: str) -> Dict[str, Any]:
-    """Extra vars of the bad-input playbooks: the simulator, the rogue server, homes, keys."""
-    simulator.control("POST", "/_sim/credentials", {
-        "access_key_id": EXPIRED["id"], "access_key_secret": EXPIRED["secret"], "security_token": EXPIRED["token"],
-        "expires_in_s": 0,
-    })
-    existing = simulator.add_tasks({"task_type": "reclone_node", "count": 1, "duration_s": 3600})["task_ids"]
-    return {
-        **simulator.extra_vars,
-        "rogue_url": rogue_url,
-        "offline_dns": str(offline_dns(tmp_path / "offline-dns")),
-        "homes": prepare_homes(tmp_path / "homes"),
-        "good_key_id": simulator.access_key_id,
-        "good_key_secret": simulator.access_key_secret,
-        "wrong_secret": WRONG_SECRET,
-        "expired_key_id": EXPIRED["id"],
-        "expired_key_secret": EXPIRED["secret"],
-        "expired_token": EXPIRED["token"],
-        "existing_task_ids": existing,
-        "reclone_task_id": existing[0],
-    }
 
 
 def documented_rows(modules: tuple) -> List[Dict[str, str]]:
