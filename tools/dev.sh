@@ -413,7 +413,7 @@ matrix_one() {  # matrix_one VENV PYTHON_X.Y REQUIREMENTS [ansible-test sanity a
   aux_venv "$venv" "$python" "$req" || return
   install_pip_shim "$venv/bin/python" || return
   stage copy || return
-  log "matrix: $("$venv/bin/ansible" --version | head -n 1) on Python $pyver"
+  log "matrix: $("$venv/bin/ansible" --version | sed -n 1p) on Python $pyver"
   # The venv's bin first: its ansible-test, and its python$pyver for --python.
   tools=(env "PATH=$venv/bin:$PATH")
   (cd "$copy" && "${tools[@]}" ansible-test sanity --local --python "$pyver" --color no "$@") || rc=1
