@@ -176,7 +176,7 @@ class SilentListener:
         self.sock.settimeout(0.2)
         while not self._stop.is_set():
             try:
-                conn, _ = self.sock.accept()
+                conn = self.sock.accept()[0]
             except OSError:
                 continue
             self.accepted.append(conn)

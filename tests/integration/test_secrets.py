@@ -257,4 +257,3 @@ def test_the_checks_find_a_leak(run_playbook, tmp_path):
         check_nothing_leaks(run)
     message = str(caught.value)
     assert "LeakCanary" in message and "Signature=" in message and "issued token" in message
-
