@@ -108,7 +108,7 @@ def literal(code: str) -> str:
 class Converter:
     def __init__(self, source: str, page_of: Dict[str, str]) -> None:
         self.source = source  # repository-relative path of the Markdown file
-        self.page_of = page_of  # repository-relative Markdown path -> page name
+        self.page_of = page_of  # repository-relative Markdown path -> label of its page or section
 
     # ------------------------------------------------------------------------------------------- inline
     def inline(self, node: SyntaxTreeNode) -> str:
@@ -147,7 +147,7 @@ class Converter:
         path = href.partition("#")[0]
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.source), path))
         if target in self.page_of:
-            return ":ref:`%s <%s>`" % (re.sub(r"([`<\\])", r"\\\1", text), label(self.page_of[target]))
+            return ":ref:`%s <%s>`" % (re.sub(r"([`<\\])", r"\\\1", text), self.page_of[target])
         return "`%s <%s>`__" % (re.sub(r"([`<\\])", r"\\\1", text), BLOB_URL + target)
 
     # -------------------------------------------------------------------------------------------- blocks
@@ -213,6 +213,13 @@ def parse(text: str) -> SyntaxTreeNode:
     return SyntaxTreeNode(MarkdownIt("commonmark").enable("table").parse(text))
 
 
+def source_label(page: Page, source: str) -> str:
+    """The label of a source: the page's for its first source, a section label for the others."""
+    if source == page.sources[0]:
+        return label(page.name)
+    return label("%s_%s" % (page.name, re.sub(r"\W", "_", posixpath.splitext(posixpath.basename(source))[0])))
+
+
 def render_page(page: Page, page_of: Dict[str, str]) -> str:
     sources = [s for s in page.sources if (ROOT / s).exists() or s not in page.optional]
     head = [
@@ -222,20 +229,21 @@ def render_page(page: Page, page_of: Dict[str, str]) -> str:
         "%s\n%s" % (page.title, "=" * len(page.title)),
     ]
     blocks: List[str] = []
-    for source in sources:
+    for index, source in enumerate(sources):
         tree = parse((ROOT / source).read_text(encoding="utf-8"))
         children = list(tree.children)
-        if len(sources) == 1 and children and children[0].type == "heading" and children[0].tag == "h1":
-            children = children[1:]  # the page title replaces the document's own title
-        # (with several sources, each one's title becomes a section of the page)
+        if index == 0 and children and children[0].type == "heading" and children[0].tag == "h1":
+            children = children[1:]  # the page title replaces the first document's own title
+        elif index > 0:
+            blocks.append(".. _%s:" % source_label(page, source))  # the others become labelled sections
         converter = Converter(source, page_of)
-        for child in children:
-            blocks.extend(converter.block(child, 0))
+        for child in children:  # headings: the first source's ## is a section, the others' # is
+            blocks.extend(converter.block(child, -1 if index == 0 else 0))
     return "\n\n".join(head + blocks).rstrip() + "\n"
 
 
 def generate() -> Dict[Path, str]:
-    page_of = {source: page.name for page in PAGES for source in page.sources}
+    page_of = {source: source_label(page, source) for page in PAGES for source in page.sources}
     return {RST_DIR / ("%s.rst" % page.name): render_page(page, page_of) for page in PAGES}
 
 
