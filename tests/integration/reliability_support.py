@@ -10,7 +10,8 @@
 * :func:`offline_dns`: a ``sitecustomize`` directory that makes every ``*.aliyuncs.com`` name unresolvable in the
   module processes (put it on ``PYTHONPATH``), so no test ever asks a real DNS server about Alibaba Cloud hosts and an
   unknown region fails the way it fails for a user: the host name does not resolve.
-* :func:`forbidden_in` / :func:`leaks`: find secrets in text.
+* :data:`CANARY`, :func:`register_canaries`, :func:`check_nothing_leaks`: distinctive secrets (all start with
+  ``LeakCanary``) and the check that none of them, no ``Signature=`` value and no issued STS token shows in a run.
 * :func:`check_no_crash`: no traceback and no ``MODULE FAILURE`` in a playbook run.
 """
 
@@ -254,6 +255,64 @@ def bad_input_vars(simulator: Any, tmp_path: Path, rogue_url: str, keys: Optiona
         "existing_task_ids": existing,
         "reclone_task_id": existing[0],
     }
+
+
+# ------------------------------------------------------------------------------------------------ canaries
+CANARY = {
+    "key_id": "LTAI5tCanaryKeyId",
+    "key_secret": "LeakCanaryKeySecret-7f3a/9c2e+1b5d=",
+    "sts_id": "STS.CanaryStsKeyId",
+    "sts_secret": "LeakCanaryStsSecret-4d8e2a6c9f01",
+    "sts_token": "LeakCanaryStsToken/9a1b+c3d=e5f7&x",
+    "profile_id": "LTAI5tCanaryProfileKeyId",
+    "profile_secret": "LeakCanaryProfileSecret-0b7c 5e3a",
+    "profile_sts_id": "STS.CanaryProfileStsKeyId",
+    "profile_sts_secret": "LeakCanaryProfileStsSecret-55aa",
+    "profile_sts_token": "LeakCanaryProfileStsToken-66bb",
+    "ini_id": "LTAI5tCanaryIniKeyId",
+    "ini_secret": "LeakCanaryIniSecret-2e4f6a8c",
+    "oidc_token": "LeakCanaryOidcToken.eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl",
+    "wrong_secret": "LeakCanaryWrongSecret-13579bdf",
+    "expired_id": "STS.CanaryExpiredKeyId",
+    "expired_secret": "LeakCanaryExpiredSecret-8642",
+    "expired_token": "LeakCanaryExpiredToken-2468ace0",
+    "password": "LeakCanaryPassword-Zx9!",
+}
+SECRETS = [value for name, value in CANARY.items() if not name.endswith("_id")]
+ISSUED_TOKEN = re.compile(r"CAIS[A-Za-z0-9+/]{16,}")  # tokens the simulator's STS and metadata service issue
+OIDC = {"role_arn": "acs:ram::1234567890123456:role/eflo-oidc", "provider_arn": "acs:ram::1234567890123456:oidc-provider/ack-rrsa"}
+
+
+def register_canaries(simulator: Any) -> None:
+    """Teach the simulator the canary keys (the expired STS key expires at once)."""
+    keys = [
+        ("key_id", "key_secret", None, None), ("sts_id", "sts_secret", "sts_token", None),
+        ("profile_id", "profile_secret", None, None), ("profile_sts_id", "profile_sts_secret", "profile_sts_token", None),
+        ("ini_id", "ini_secret", None, None), ("expired_id", "expired_secret", "expired_token", 0),
+    ]
+    for key_id, secret, token, expires in keys:
+        body: Dict[str, Any] = {"access_key_id": CANARY[key_id], "access_key_secret": CANARY[secret]}
+        if token:
+            body["security_token"] = CANARY[token]
+        if expires is not None:
+            body["expires_in_s"] = expires
+        simulator.control("POST", "/_sim/credentials", body)
+
+
+def check_nothing_leaks(run: Any) -> None:
+    """No canary secret, Signature value or issued STS token anywhere in the run's output and results."""
+    texts = {"stdout": run.stdout, "stderr": run.stderr}
+    for index, record in enumerate(run.results):
+        texts["result %d (%s)" % (index, record["task"])] = json.dumps(record)
+    problems = leaks(SECRETS, texts)
+    problems += ["LeakCanary in %s" % where for where, text in texts.items() if "LeakCanary" in text]
+    for where, text in texts.items():
+        problems += ["%s: %s" % (where, value[:24]) for value in signature_values(text)]
+        problems += ["%s: issued token %s..." % (where, token[:12]) for token in ISSUED_TOKEN.findall(text)]
+    problems += check_no_crash(run)
+    contexts = ["%s: ...%s..." % (where, text[max(0, m.start() - 160):m.end() + 60].replace("\n", " | "))
+                for where, text in texts.items() for m in re.finditer(r"LeakCanary|Signature=[A-Za-z0-9%]{8}", text)][:12]
+    assert not problems, "\n".join(sorted(set(problems)) + ["--- where:"] + contexts)
 
 
 # -------------------------------------------------------------------------------------------------- checks

@@ -10,7 +10,9 @@ against the simulator (and a rogue server for broken answers) and check, for eve
 
 * the task failed (and only that: the playbook goes on, ``ignore_errors``);
 * its ``msg`` matches the documented message;
-* nothing anywhere in the run (stdout, stderr, any result) contains a traceback or ``MODULE FAILURE``.
+* nothing anywhere in the run (stdout, stderr, any result) contains a traceback or ``MODULE FAILURE``;
+* the run is at -vvvv with the distinctive secrets of test_secrets.py (a good key, a wrong secret, an expired STS
+  token): none of them, and no request signature, shows anywhere (see reliability_support.check_nothing_leaks).
 
 Set EFLO_BAD_INPUT_DUMP=1 to print every actual message (to update the document after a deliberate change).
 """
@@ -24,7 +26,8 @@ from typing import Any, Dict, List
 import pytest
 
 from reliability_support import BAD_INPUT_PLAYBOOKS as PLAYBOOKS
-from reliability_support import RogueServer, bad_input_vars, check_no_crash, iter_doc_rows, matches
+from reliability_support import CANARY, RogueServer, bad_input_vars, check_no_crash, check_nothing_leaks, iter_doc_rows, matches
+from reliability_support import register_canaries
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC = REPO_ROOT / "docs" / "bad-input.md"
@@ -85,8 +88,12 @@ def test_the_document_has_at_least_30_rows_each_with_a_message():
 @pytest.mark.parametrize("group", sorted(PLAYBOOKS))
 def test_bad_inputs_get_the_documented_message_and_no_traceback(group, simulator, run_playbook, tmp_path):
     playbook, modules = PLAYBOOKS[group]
+    register_canaries(simulator)
+    keys = {"good_key_id": CANARY["key_id"], "good_key_secret": CANARY["key_secret"], "wrong_secret": CANARY["wrong_secret"],
+            "expired_key_id": CANARY["expired_id"], "expired_key_secret": CANARY["expired_secret"],
+            "expired_token": CANARY["expired_token"]}
     with RogueServer() as rogue:
-        run = run_playbook(playbook, bad_input_vars(simulator, tmp_path, rogue.url))
+        run = run_playbook(playbook, bad_input_vars(simulator, tmp_path, rogue.url, keys), verbosity=4)
     dump(run)
     rows = documented_rows(modules)
     assert rows, "no rows for %s in %s" % (", ".join(modules), DOC)
@@ -94,3 +101,4 @@ def test_bad_inputs_get_the_documented_message_and_no_traceback(group, simulator
     assert run.rc == 0, run.explain()
     problems = check_no_crash(run) + check_rows(run, rows)
     assert not problems, "\n".join(problems)
+    check_nothing_leaks(run)  # the wrong secret, the expired token and the good secret: nowhere, even at -vvvv

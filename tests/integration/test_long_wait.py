@@ -26,7 +26,7 @@ SPEED = 600.0  # simulated seconds per real second, for the simulator and the wa
 HOUR = 3600.0
 DEFAULT_DELAY, DEFAULT_MAX_DELAY, DEFAULT_HEARTBEAT = 15.0, 60.0, 60.0
 
-pytestmark = [pytest.mark.simulator, pytest.mark.long]
+pytestmark = pytest.mark.simulator  # not `long`: about 40 s, so it runs in `make test` (and CI) too
 
 
 def memory_samples(path: Path) -> List[Dict[str, Any]]:

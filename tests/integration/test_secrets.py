@@ -7,7 +7,8 @@ Every secret below starts with ``LeakCanary`` (access key ids do not: they are n
 them. They are put in module options, in the environment of ansible-playbook, in aliyun CLI profiles and
 credentials.ini files, and in an OIDC token file, and the runs include the authentication-failure paths: wrong
 secrets, expired tokens, an STS endpoint that refuses or echoes the request, an API gateway that echoes the whole
-request (signature and token included) in its error message. For every run the test asserts that no secret (raw
+request (signature and token included) in its error message. The bad-input playbooks (wrong secrets, expired
+tokens, broken profiles) run at -vvvv with these secrets too, in test_bad_input.py. For every run the test asserts that no secret (raw
 or URL-encoded), no ``Signature=`` value and no STS token issued by the simulator (``CAIS...``) appears in stdout,
 stderr, any registered result, warning or deprecation. It also checks that each run really took the path it is
 meant to take (the expected successes and failures), so that a run that stops early cannot pass by saying nothing.
@@ -16,64 +17,14 @@ meant to take (the expected successes and failures), so that a run that stops ea
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
-from reliability_support import (
-    BAD_INPUT_PLAYBOOKS,
-    RogueServer,
-    bad_input_vars,
-    check_no_crash,
-    leaks,
-    signature_values,
-    write_vars_file,
-)
+from reliability_support import CANARY, OIDC, RogueServer, check_nothing_leaks, register_canaries, write_vars_file
 
 pytestmark = pytest.mark.simulator
-
-CANARY = {
-    "key_id": "LTAI5tCanaryKeyId",
-    "key_secret": "LeakCanaryKeySecret-7f3a/9c2e+1b5d=",
-    "sts_id": "STS.CanaryStsKeyId",
-    "sts_secret": "LeakCanaryStsSecret-4d8e2a6c9f01",
-    "sts_token": "LeakCanaryStsToken/9a1b+c3d=e5f7&x",
-    "profile_id": "LTAI5tCanaryProfileKeyId",
-    "profile_secret": "LeakCanaryProfileSecret-0b7c 5e3a",
-    "profile_sts_id": "STS.CanaryProfileStsKeyId",
-    "profile_sts_secret": "LeakCanaryProfileStsSecret-55aa",
-    "profile_sts_token": "LeakCanaryProfileStsToken-66bb",
-    "ini_id": "LTAI5tCanaryIniKeyId",
-    "ini_secret": "LeakCanaryIniSecret-2e4f6a8c",
-    "oidc_token": "LeakCanaryOidcToken.eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl",
-    "wrong_secret": "LeakCanaryWrongSecret-13579bdf",
-    "expired_id": "STS.CanaryExpiredKeyId",
-    "expired_secret": "LeakCanaryExpiredSecret-8642",
-    "expired_token": "LeakCanaryExpiredToken-2468ace0",
-    "password": "LeakCanaryPassword-Zx9!",
-}
-SECRETS = [value for name, value in CANARY.items() if not name.endswith("_id")]
-ISSUED_TOKEN = re.compile(r"CAIS[A-Za-z0-9+/]{16,}")  # tokens the simulator's STS and metadata service issue
-OIDC = {"role_arn": "acs:ram::1234567890123456:role/eflo-oidc", "provider_arn": "acs:ram::1234567890123456:oidc-provider/ack-rrsa"}
-
-
-def register_canaries(simulator: Any) -> None:
-    """Teach the simulator the canary keys (the expired STS key expires at once)."""
-    keys = [
-        ("key_id", "key_secret", None, None), ("sts_id", "sts_secret", "sts_token", None),
-        ("profile_id", "profile_secret", None, None), ("profile_sts_id", "profile_sts_secret", "profile_sts_token", None),
-        ("ini_id", "ini_secret", None, None), ("expired_id", "expired_secret", "expired_token", 0),
-    ]
-    for key_id, secret, token, expires in keys:
-        body: Dict[str, Any] = {"access_key_id": CANARY[key_id], "access_key_secret": CANARY[secret]}
-        if token:
-            body["security_token"] = CANARY[token]
-        if expires is not None:
-            body["expires_in_s"] = expires
-        simulator.control("POST", "/_sim/credentials", body)
-
 
 def canary_homes(root: Path) -> Dict[str, str]:
     """HOME directories: an aliyun CLI config.json (AK, StsToken and a wrong-secret profile), a credentials.ini."""
@@ -100,22 +51,6 @@ def oidc_token_file(root: Path) -> str:
     path = root / "oidc-token"
     path.write_text(CANARY["oidc_token"], encoding="utf-8")
     return str(path)
-
-
-def check_nothing_leaks(run: Any) -> None:
-    """No canary secret, Signature value or issued STS token anywhere in the run's output and results."""
-    texts = {"stdout": run.stdout, "stderr": run.stderr}
-    for index, record in enumerate(run.results):
-        texts["result %d (%s)" % (index, record["task"])] = json.dumps(record)
-    problems = leaks(SECRETS, texts)
-    problems += ["LeakCanary in %s" % where for where, text in texts.items() if "LeakCanary" in text]
-    for where, text in texts.items():
-        problems += ["%s: %s" % (where, value[:24]) for value in signature_values(text)]
-        problems += ["%s: issued token %s..." % (where, token[:12]) for token in ISSUED_TOKEN.findall(text)]
-    problems += check_no_crash(run)
-    contexts = ["%s: ...%s..." % (where, text[max(0, m.start() - int(__import__("os").environ.get("LEAK_CTX", "160"))):m.end() + 60].replace("\n", " | "))
-                for where, text in texts.items() for m in re.finditer(r"LeakCanary|Signature=[A-Za-z0-9%]{8}", text)][:12]
-    assert not problems, "\n".join(sorted(set(problems)) + ["--- where:"] + contexts)
 
 
 def statuses(run: Any, prefix: str) -> List[str]:
@@ -152,25 +87,6 @@ def test_modules_with_secrets_in_options_profiles_and_oidc_against_echoing_endpo
     }
     by_action = simulator.requests()["by_action"]
     assert by_action["AssumeRole"]["success"] >= 2 and by_action["AssumeRoleWithOIDC"]["success"] >= 2, by_action
-    check_nothing_leaks(run)
-
-
-@pytest.mark.parametrize("group", sorted(BAD_INPUT_PLAYBOOKS))
-def test_bad_input_playbooks_with_canary_secrets(group, simulator, run_playbook, tmp_path):
-    """The bad-input playbooks (wrong secret, expired token, broken profiles...) at -vvvv with canary secrets."""
-    register_canaries(simulator)
-    with RogueServer() as rogue:
-        keys = {"good_key_id": CANARY["key_id"], "good_key_secret": CANARY["key_secret"], "wrong_secret": CANARY["wrong_secret"],
-                "expired_key_id": CANARY["expired_id"], "expired_key_secret": CANARY["expired_secret"],
-                "expired_token": CANARY["expired_token"]}
-        extra = bad_input_vars(simulator, tmp_path, rogue.url, keys)
-        run = run_playbook(BAD_INPUT_PLAYBOOKS[group][0], extra, verbosity=4)
-
-    assert run.rc == 0, run.explain()
-    failures = [r for r in run.results if (r["task"] or "").startswith("Bad input ")]
-    assert failures and {r["status"] for r in failures} == {"ignored"}
-    msgs = " ".join(str(r["result"].get("msg")) for r in failures)
-    assert "SignatureDoesNotMatch" in msgs  # the wrong secret reached the service and was refused
     check_nothing_leaks(run)
 
 
