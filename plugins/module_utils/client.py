@@ -276,6 +276,35 @@ def _verify_option(config: ClientConfig) -> Any:
         ) from None
 
 
+def tls_verify(config: ClientConfig) -> Any:
+    """The httpx ``verify`` for HTTPS calls made with ``config``, built once so that clients can share it.
+
+    False without ``validate_certs``; else one ``ssl.SSLContext``: the ``ca_bundle``, or what httpx itself
+    would load for ``verify=True`` (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi's bundle).
+    Loading a CA bundle takes tens of milliseconds, so a module run should do it at most once.
+    """
+    verify = _verify_option(config)
+    if verify is True:
+        verify = httpx.create_ssl_context(verify=True, trust_env=True)
+    return verify
+
+
+def plain_http_verify() -> ssl.SSLContext:
+    """The ``verify`` of a client that only sends ``http://`` requests: a context that loads no CA at all.
+
+    It costs nothing to build, and it refuses every TLS peer (certificates required, none trusted), so
+    it can never weaken a connection that unexpectedly uses TLS.
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def endpoint_verify(config: ClientConfig) -> Any:
+    """The ``verify`` of the API client: :func:`plain_http_verify` for an ``http://`` endpoint, else as configured."""
+    if urlsplit(config.endpoint_url).scheme == "http":
+        return plain_http_verify()
+    return _verify_option(config)
+
+
 def _check_config(config: ClientConfig) -> None:
     if config.signature_version not in SIGNATURE_VERSIONS:
         raise ConfigurationError("signature_version must be one of v3, v2, got %r" % (config.signature_version,))
@@ -311,7 +340,10 @@ class EfloClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: Optional[random.Random] = None,
         wall_clock: Callable[[], datetime] = utcnow,
+        verify: Any = None,
     ) -> None:
+        """``verify``: the httpx ``verify`` to use (an ``ssl.SSLContext`` shared with another client, see
+        :func:`tls_verify`); ``None`` derives it from ``config`` (:func:`endpoint_verify`)."""
         if not HAS_HTTPX:
             raise ConfigurationError(
                 "Missing Python library httpx: install httpx, pydantic>=2 and jmespath on the host that runs the module."
@@ -329,7 +361,7 @@ class EfloClient:
         self._wall_clock = wall_clock
         self._http = httpx.Client(
             transport=transport,
-            verify=_verify_option(config),
+            verify=endpoint_verify(config) if verify is None else verify,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             trust_env=True,
             follow_redirects=False,

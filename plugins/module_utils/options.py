@@ -19,17 +19,26 @@ Every problem is raised as an :mod:`errors` exception whose message says what is
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
-import ssl
+import sys
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRIES,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import ClientConfig, EfloClient, build_user_agent
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import (
+    ClientConfig,
+    EfloClient,
+    build_user_agent,
+    plain_http_verify,
+    tls_verify,
+)
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (
     CredentialOptions,
     Credentials,
@@ -47,6 +56,7 @@ except ImportError:  # pragma: no cover - exercised by the sanity import test
     httpx = None  # type: ignore[assignment]
 
 REQUIRED_LIBRARIES = (("httpx", "httpx"), ("pydantic", "pydantic>=2"), ("jmespath", "jmespath"))
+LOOKED_FOR_ONLY = frozenset({"jmespath"})
 LIBRARY_HINT = "install httpx, pydantic>=2 and jmespath on the host that runs the module"
 
 _STRING_OPTIONS = (
@@ -80,10 +90,28 @@ def _major(version: Any) -> int:
     return int(head) if head.isdigit() else 0
 
 
+def _findable(module_name: str) -> bool:
+    """True when ``module_name`` is installed, found without importing it."""
+    if module_name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def library_problem() -> Optional[str]:
-    """``None`` when httpx, pydantic v2 and jmespath import, else a message naming what is missing."""
+    """``None`` when httpx, pydantic v2 and jmespath are installed, else a message naming what is missing.
+
+    httpx and pydantic are imported (every run uses them; pydantic's version is checked); jmespath is only
+    looked for, since only a ``query`` or an acceptor imports it.
+    """
     missing: List[str] = []
     for module_name, requirement in REQUIRED_LIBRARIES:
+        if module_name in LOOKED_FOR_ONLY:
+            if not _findable(module_name):
+                missing.append(requirement)
+            continue
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -239,16 +267,13 @@ def connection_from_params(
     return Connection(client_config=config, credential_options=creds, region_id=region, endpoint_url=endpoint_url)
 
 
-def _credentials_http(config: ClientConfig, transport: Any = None) -> "httpx.Client":
-    """The HTTP client the credential providers use for STS and instance-metadata calls (same TLS settings)."""
-    verify: Any = bool(config.validate_certs)
-    if config.validate_certs and config.ca_bundle:
-        try:
-            verify = ssl.create_default_context(cafile=config.ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(
-                "ca_bundle %r could not be loaded (%s): point it at a PEM file of CA certificates" % (config.ca_bundle, exc)
-            ) from None
+def _credentials_http(config: ClientConfig, transport: Any = None, verify: Any = None) -> "httpx.Client":
+    """The HTTP client the credential providers use for STS and instance-metadata calls (same TLS settings).
+
+    ``verify``: the SSL context shared with the API client (:func:`client.tls_verify`); ``None`` builds it.
+    """
+    if verify is None:
+        verify = tls_verify(config)
     return httpx.Client(
         transport=transport,
         verify=verify,
@@ -256,6 +281,59 @@ def _credentials_http(config: ClientConfig, transport: Any = None) -> "httpx.Cli
         headers={"User-Agent": build_user_agent(config.user_agent)},
         follow_redirects=False,
     )
+
+
+class _SharedTls:
+    """The TLS settings of one module run, built at most once and only when a client needs them."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        self._config = config
+        self._verify: Any = None
+        self._lock = threading.Lock()
+
+    def verify(self) -> Any:
+        """``client.tls_verify(config)``, built on the first call (loading a CA bundle costs tens of ms)."""
+        with self._lock:
+            if self._verify is None:
+                self._verify = tls_verify(self._config)
+            return self._verify
+
+    def api_verify(self) -> Any:
+        """The API client's ``verify``: no CA bundle is loaded for an ``http://`` endpoint."""
+        if urlsplit(self._config.endpoint_url).scheme == "http":
+            return plain_http_verify()
+        return self.verify()
+
+
+class _LazyHttp:
+    """The credential providers' HTTP client, created on its first request.
+
+    Only the STS (assume role, OIDC) and instance-metadata sources send requests, so static and
+    environment credentials never build an HTTP client, nor the SSL context it would load.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def created(self) -> bool:
+        """True once a request made the client exist."""
+        return self._client is not None
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            client = self._client
+        return client.request(*args, **kwargs)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 def build_client_with_credentials(
@@ -272,18 +350,22 @@ def build_client_with_credentials(
     The credentials are resolved here, once (a network call for STS or instance-metadata sources), so a
     credential problem fails before the first API call and the source is known. ``transport`` (an
     ``httpx`` transport, used by tests) serves both the API and the credential calls; ``client_kwargs``
-    go to :class:`EfloClient` (``clock``, ``sleep``, ``rng``...). Closing the client also closes the
-    HTTP client of the credential providers.
+    go to :class:`EfloClient` (``clock``, ``sleep``, ``rng``...). The credential providers' HTTP client is
+    created only if a provider sends a request, and shares the API client's SSL context; closing the
+    client also closes it.
     """
     problem = library_problem()
     if problem:
         raise ConfigurationError(problem)
     connection = connection_from_params(params, env=env, home=home, user_agent=user_agent)
-    http = _credentials_http(connection.client_config, transport)
+    config = connection.client_config
+    tls = _SharedTls(config)
+    http = _LazyHttp(lambda: _credentials_http(config, transport, tls.verify()))
     try:
         provider = resolve_credentials(connection.credential_options, env=env, home=home, http=http)
         credentials = provider.get()
-        client = EfloClient(connection.client_config, provider, transport=transport, **client_kwargs)
+        client_kwargs.setdefault("verify", tls.api_verify())
+        client = EfloClient(config, provider, transport=transport, **client_kwargs)
     except BaseException:
         http.close()
         raise
@@ -302,7 +384,7 @@ def build_client(
     return client, credentials.source
 
 
-def _close_with(client: EfloClient, http: "httpx.Client") -> None:
+def _close_with(client: EfloClient, http: _LazyHttp) -> None:
     """Make ``client.close()`` also close the credential providers' HTTP client."""
     original_close = client.close
 

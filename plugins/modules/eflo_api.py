@@ -193,7 +193,7 @@ from typing import Any, Dict, Mapping
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import EfloAnsibleModule
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import api_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import snake_case_keys
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import snake_case_keys  # not models: no pydantic needed
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import split_params, validate_action
 
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

@@ -338,13 +338,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import t
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict
 
-try:
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-except ImportError:  # pragma: no cover - reported by EfloAnsibleModule.check_libraries
-    jmespath = None  # pylint: disable=invalid-name
-    JMESPathError = Exception  # type: ignore[assignment,misc]  # pylint: disable=invalid-name
-
 EMPTY_ID_HINT = (
     "give the TaskId returned by the operation that started the task (for example the task_id of a "
     "registered eflo_api result); in check mode that operation is not sent, so skip this lookup with "
@@ -372,10 +365,23 @@ def requested_task_ids(params: Dict[str, Any]) -> List[str]:
     return ids
 
 
+def _jmespath() -> Tuple[Any, Any]:
+    """``(jmespath, JMESPathError)``, imported only when a query is given: a run without one does not pay for it."""
+    try:
+        import jmespath  # pylint: disable=import-outside-toplevel
+        from jmespath.exceptions import JMESPathError  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - reported by EfloAnsibleModule.check_libraries
+        raise ConfigurationError(
+            "query needs the jmespath Python library: install httpx, pydantic>=2 and jmespath on the host that runs the module"
+        ) from None
+    return jmespath, JMESPathError
+
+
 def compile_query(expression: Optional[str]) -> Any:
     """The compiled JMESPath expression, or None; a bad expression raises ConfigurationError."""
     if expression is None or not str(expression).strip():
         return None
+    jmespath, JMESPathError = _jmespath()  # pylint: disable=invalid-name
     try:
         return jmespath.compile(expression)
     except JMESPathError as exc:
@@ -386,6 +392,7 @@ def compile_query(expression: Optional[str]) -> Any:
 
 def apply_query(compiled: Any, tasks: List[Dict[str, Any]]) -> List[Any]:
     """``compiled`` applied to each task dict; an evaluation error raises ConfigurationError."""
+    JMESPathError = _jmespath()[1]  # pylint: disable=invalid-name
     results = []
     for task in tasks:
         try:

@@ -871,6 +871,28 @@ def test_verify_option():
     assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED
 
 
+def test_tls_verify_builds_one_shareable_context():
+    assert client_mod.tls_verify(ClientConfig(endpoint_url=BASE, validate_certs=False)) is False
+    context = client_mod.tls_verify(ClientConfig(endpoint_url=BASE))
+    assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+    with pytest.raises(ConfigurationError, match="could not be loaded"):
+        client_mod.tls_verify(ClientConfig(endpoint_url=BASE, ca_bundle="/nonexistent/ca.pem"))
+
+
+def test_http_endpoint_gets_a_context_that_trusts_nothing():
+    plain = client_mod.endpoint_verify(ClientConfig(endpoint_url="http://127.0.0.1:9"))
+    assert isinstance(plain, ssl.SSLContext) and plain.cert_store_stats()["x509_ca"] == 0
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert client_mod.endpoint_verify(ClientConfig(endpoint_url=BASE)) == client_mod._verify_option(  # pylint: disable=protected-access
+        ClientConfig(endpoint_url=BASE))
+    with EfloClient(ClientConfig(endpoint_url="http://127.0.0.1:9"), FakeProvider()) as client:
+        assert client._http._transport._pool._ssl_context.cert_store_stats()["x509_ca"] == 0  # pylint: disable=protected-access
+    shared = client_mod.tls_verify(ClientConfig(endpoint_url=BASE))
+    with EfloClient(ClientConfig(endpoint_url=BASE), FakeProvider(), verify=shared) as client:
+        assert client._http._transport._pool._ssl_context is shared  # pylint: disable=protected-access
+
+
 def test_proxies_come_from_the_environment(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import ssl
 from typing import Any, Dict, List
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import options
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import common_argument_spec
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, CredentialsError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError, CredentialsError
 
 KEY_ID = "LTAI5tOptionsTestKey"
 SECRET = "OptionsTestSecret0123456789abcdef"
@@ -281,32 +282,111 @@ def test_no_credentials_lists_the_places_searched(home: str) -> None:
     assert "environment" in info.value.msg
 
 
-def test_closing_the_client_closes_the_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+STS_ANSWER = {"RequestId": "S1", "Credentials": {"AccessKeyId": "STS.AssumedKey", "AccessKeySecret": "AssumedSecret0123456789",
+                                                 "SecurityToken": "AssumedToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}}
+ASSUME_ROLE = {"role_arn": "acs:ram::123:role/eflo", "role_session_name": "unit-test"}
+
+
+def spy_credentials_http(monkeypatch: pytest.MonkeyPatch) -> List[httpx.Client]:
+    """Every credentials HTTP client that build_client creates, with the ``verify`` it was given."""
     created: List[httpx.Client] = []
     original = options._credentials_http  # pylint: disable=protected-access
 
     def spy(*args: Any, **kwargs: Any) -> httpx.Client:
         http = original(*args, **kwargs)
+        http.verify_given = args[2] if len(args) > 2 else kwargs.get("verify")  # type: ignore[attr-defined]
         created.append(http)
         return http
 
     monkeypatch.setattr(options, "_credentials_http", spy)
+    return created
+
+
+def test_closing_the_client_closes_the_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = spy_credentials_http(monkeypatch)
     client, _source = options.build_client(
-        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home,
-        transport=httpx.MockTransport(Recorder({"api": task_answer()})),
+        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
+                 assume_role=ASSUME_ROLE), {}, home,
+        transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": STS_ANSWER})),
     )
-    assert not created[0].is_closed
+    assert len(created) == 1 and not created[0].is_closed
     client.close()
     assert created[0].is_closed
 
 
 def test_failed_resolution_closes_the_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    created: List[httpx.Client] = []
-    original = options._credentials_http  # pylint: disable=protected-access
-    monkeypatch.setattr(options, "_credentials_http", lambda *a, **k: created.append(original(*a, **k)) or created[-1])
+    created = spy_credentials_http(monkeypatch)
+    refused = {"RequestId": "S2", "Code": "NoPermission", "Message": "You are not authorized to assume this role."}
+    with pytest.raises(ApiError, match="NoPermission"):
+        options.build_client(
+            defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
+                     assume_role=ASSUME_ROLE), {}, home,
+            transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": refused})),
+        )
+    assert created and created[0].is_closed
+
+
+def test_static_credentials_create_no_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = spy_credentials_http(monkeypatch)
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789", **NO_ECS}
+    for params, environment in ((defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}),
+                                (defaults(endpoint="http://127.0.0.1:9"), env)):
+        recorder = Recorder({"api": task_answer()})
+        client, _source = options.build_client(params, environment, home, transport=httpx.MockTransport(recorder))
+        with client:
+            client.describe_task("i1")
+        assert len(recorder.requests) == 1
     with pytest.raises(CredentialsError):
         options.build_client(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home)
-    assert created and created[0].is_closed
+    assert created == []
+
+
+def test_http_endpoint_loads_no_ca_bundle(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: List[Any] = []
+    original = options.tls_verify
+    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
+    with options.build_client(defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home)[0] as client:
+        context = client._http._transport._pool._ssl_context  # pylint: disable=protected-access
+    assert loaded == []
+    assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode == ssl.CERT_REQUIRED  # trusts no peer: a TLS connection through it would fail
+
+
+def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: List[Any] = []
+    original = options.tls_verify
+    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
+    created = spy_credentials_http(monkeypatch)
+    params = defaults(region_id="cn-wulanchabu", access_key_id=KEY_ID, access_key_secret=SECRET)
+    with options.build_client(params, {}, home)[0] as client:
+        context = client._http._transport._pool._ssl_context  # pylint: disable=protected-access
+    assert len(loaded) == 1 and created == []
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+
+
+def test_credentials_and_api_clients_share_one_ssl_context(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: List[Any] = []
+    original = options.tls_verify
+    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
+    created = spy_credentials_http(monkeypatch)
+    api_verify: List[Any] = []
+    real_client = options.EfloClient
+
+    def client_spy(*args: Any, **kwargs: Any) -> Any:
+        api_verify.append(kwargs.get("verify"))
+        return real_client(*args, **kwargs)
+
+    monkeypatch.setattr(options, "EfloClient", client_spy)
+    client, credentials = options.build_client_with_credentials(
+        defaults(endpoint="https://eflo.example.internal", access_key_id=KEY_ID, access_key_secret=SECRET,
+                 sts_endpoint="http://sts.local", assume_role=ASSUME_ROLE),
+        {}, home, transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": STS_ANSWER})),
+    )
+    client.close()
+    assert credentials.access_key_id == "STS.AssumedKey"
+    assert len(loaded) == 1 and len(created) == 1
+    assert isinstance(api_verify[0], ssl.SSLContext) and api_verify[0] is created[0].verify_given  # type: ignore[attr-defined]
 
 
 def test_configuration_errors_come_before_any_network_call(home: str) -> None:
@@ -323,20 +403,35 @@ def test_library_problem_is_none_when_everything_is_installed() -> None:
 
 
 def test_library_problem_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = options.importlib.import_module
-
-    def fake_import(name: str, *args: Any) -> Any:
-        if name == "jmespath":
-            raise ImportError("No module named 'jmespath'")
-        return real_import(name, *args)
-
-    monkeypatch.setattr(options.importlib, "import_module", fake_import)
+    # jmespath is looked for without importing it (only a query needs it): make it unfindable
+    real_find_spec = options.importlib.util.find_spec
+    monkeypatch.setattr(options.importlib.util, "find_spec", lambda name, *a: None if name == "jmespath" else real_find_spec(name, *a))
+    monkeypatch.delitem(options.sys.modules, "jmespath", raising=False)
     problem = options.library_problem()
     assert problem is not None
     assert "jmespath" in problem and "httpx," not in problem.split(".", maxsplit=1)[0]
     assert "pip install" in problem
     with pytest.raises(ConfigurationError, match="jmespath"):
         options.build_client(defaults(endpoint="http://127.0.0.1:9"), {}, "/nonexistent")
+
+
+def test_a_missing_httpx_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = options.importlib.import_module
+
+    def fake_import(name: str, *args: Any) -> Any:
+        if name == "httpx":
+            raise ImportError("No module named 'httpx'")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(options.importlib, "import_module", fake_import)
+    problem = options.library_problem()
+    assert problem is not None and problem.startswith("Missing Python libraries: httpx.")
+
+
+def test_library_problem_does_not_import_jmespath(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(options.sys.modules, "jmespath", raising=False)
+    assert options.library_problem() is None
+    assert "jmespath" not in options.sys.modules
 
 
 def test_old_pydantic_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
