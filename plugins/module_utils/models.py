@@ -28,6 +28,7 @@ functions raise :class:`~errors.ConfigurationError` with an install hint when it
 from __future__ import annotations
 
 import json
+import threading
 from typing import Annotated, Any, Dict, List, Mapping, Optional
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
@@ -107,6 +108,8 @@ __all__ = [
     "task_to_dict",
 ]
 
+_BUILD_LOCK = threading.Lock()  # serialises the one-time build of each model (see _built); holds no data
+
 MISSING_PYDANTIC_MSG = (
     "The alibabacloud.eflo collection needs pydantic>=2: install httpx, pydantic>=2 and jmespath on the host that runs the module."
 )
@@ -172,7 +175,9 @@ def _api(name: str, default: Any = None) -> Any:
 
 class _Lenient(BaseModel):
     # Unknown fields are ignored; values are not re-validated on assignment; models stay mutable and cheap.
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, arbitrary_types_allowed=False)
+    # defer_build: a model's validator is built when it is first used, not at import, so a module run pays only
+    # for the models it parses (eflo_task_info: Task, Step, SubTask; never Cluster, Node, NodePage).
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, arbitrary_types_allowed=False, defer_build=True)
 
 
 # ------------------------------------------------------------------------------------------ DescribeTask
@@ -357,7 +362,19 @@ def _envelope_error(action: str, body: Any, problem: str, envelope: bool = True)
     return ResponseParseError(msg, code=code, message=message, request_id=request_id, body_excerpt=quoted, action=action)
 
 
+def _built(model: Any) -> Any:
+    """``model`` with its validator built (once). The models defer their build to their first use, and pydantic's
+    own deferred build is not safe when several threads (the wait's poll threads) use a model for the first time
+    together: one of them could validate with the base class's validator while another rebuilds."""
+    if not model.__pydantic_complete__:
+        with _BUILD_LOCK:
+            if not model.__pydantic_complete__:
+                model.model_rebuild()
+    return model
+
+
 def _validated(model: Any, body: Mapping[str, Any], action: str) -> Any:
+    model = _built(model)
     try:
         return model.model_validate(body if isinstance(body, dict) else dict(body))
     except (ValidationError, ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - fields never fail

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -538,3 +541,31 @@ def test_reexported_helpers():
     assert classify_state("execution_fail") == "failure"
     converted = snake_case_keys({"RequestId": 1, "NodeIds": [], "VSwitchId": "v", "HpnZone": "A"})
     assert converted == {"request_id": 1, "node_ids": [], "vswitch_id": "v", "hpn_zone": "A"}
+
+
+# ------------------------------------------------------------------------------------ deferred model builds
+FIRST_USE_SCRIPT = r"""
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import models
+names = ("Task", "Step", "SubTask", "Cluster", "Node", "NodePage")
+built_at_import = [name for name in names if getattr(models, name).__pydantic_complete__]
+body = json.loads(sys.argv[1])
+with ThreadPoolExecutor(8) as pool:  # the wait's poll threads use the Task model for the first time together
+    dicts = list(pool.map(lambda n: models.task_to_dict(models.task_from_body(body, "i%d" % n)), range(64)))
+print(json.dumps({"built_at_import": built_at_import, "dicts": dicts,
+                  "built_after": [name for name in names if getattr(models, name).__pydantic_complete__]}))
+"""
+
+
+def test_models_are_built_on_first_use_once_even_from_many_threads():
+    body = load("describe_task_failed.json")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-c", FIRST_USE_SCRIPT, json.dumps(body)], capture_output=True, text=True,
+                          env=env, check=True, timeout=60)
+    out = json.loads(proc.stdout)
+    assert out["built_at_import"] == []  # a module run pays only for the models it uses
+    assert "Task" in out["built_after"] and not {"Cluster", "Node", "NodePage"} & set(out["built_after"])
+    expected = task_to_dict(task_from_body(body, "i0"))
+    for number, result in enumerate(out["dicts"]):
+        assert result == dict(expected, task_id="i%d" % number)
