@@ -181,10 +181,13 @@ class Poller:
     that error (an endpoint that is not eflo-controller fails in minutes, not at the timeout).
     """
 
-    def __init__(self, client: Any, workers: int, bad_answer_limit: int = BAD_ANSWER_LIMIT) -> None:
+    def __init__(self, client: Any, workers: int, bad_answer_limit: int = BAD_ANSWER_LIMIT,
+                 clock: Optional[Callable[[], float]] = None) -> None:
+        """``clock``: the engine's clock; with it, the answers report when each call started (``waiter.TimedAnswers``)."""
         self.client = client
         self.workers = max(1, workers)
         self.bad_answer_limit = bad_answer_limit
+        self.clock = clock
         self._bad_answers: Dict[str, int] = {}  # per task id; each id is polled by one thread at a time
         self._pool: Optional[ThreadPoolExecutor] = None
 
@@ -202,11 +205,21 @@ class Poller:
         return task
 
     def __call__(self, ids: List[str]) -> Dict[str, Answer]:
+        clock = self.clock
+        sent_at: Dict[str, float] = {}
+
+        def timed(task_id: str) -> Answer:
+            if clock is not None:
+                sent_at[task_id] = clock()
+            return self.poll_one(task_id)
+
         if self.workers == 1 or len(ids) == 1:
-            return {task_id: self.poll_one(task_id) for task_id in ids}
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=NAME)
-        return dict(zip(ids, self._pool.map(self.poll_one, ids)))
+            answers = [timed(task_id) for task_id in ids]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=NAME)
+            answers = list(self._pool.map(timed, ids))
+        return waiter.TimedAnswers(dict(zip(ids, answers)), sent_at)
 
     def close(self) -> None:
         """Stop the threads (pending polls are cancelled, a running one ends with the client)."""
@@ -306,7 +319,7 @@ class ActionModule(ActionBase):
             user_agent="ansible-core/%s" % ANSIBLE_VERSION, **self.client_kwargs()
         )
         secrets.extend(s for s in (credentials.access_key_secret, credentials.security_token) if s)
-        poller = Poller(client, poll_workers(config.max_rate))
+        poller = Poller(client, poll_workers(config.max_rate), clock=self.clock)
         try:
             self.show_setup(config, client, credentials.source, poller.workers, secrets)
             outcome = waiter.wait_for_tasks(

@@ -35,7 +35,9 @@ Schedule
 Rate
     ``max_rate`` is a cap on API calls in any sliding window: at most ``floor(max_rate)`` calls in any 1 s
     (for ``max_rate < 1``: one call per ``1 / max_rate`` seconds). Due tasks are polled earliest-due first,
-    in batches no larger than the calls the window still allows.
+    in batches no larger than the calls the window still allows. Each call is booked in the window at its
+    start (not when the batch ends, which would leave the rate below the cap by the duration of a batch):
+    at the start of its batch, or at the time ``fetch`` reports in :class:`TimedAnswers`.
 
 Deadline
     One deadline (``start + timeout``) for all tasks. The engine never sleeps past it. At the deadline it
@@ -145,6 +147,16 @@ _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 
 FetchResult = Mapping[str, Union[Mapping[str, Any], EfloError]]
 Fetch = Callable[[List[str]], FetchResult]
+
+
+class TimedAnswers(Dict[str, Any]):
+    """What ``fetch`` may return instead of a plain dict: the answers, plus ``sent_at[id]``, the time (of the
+    engine's clock) at which the call for that id started. The rate window then books each call at that
+    time instead of at the start of the batch, so the cap holds for the calls as they were really sent."""
+
+    def __init__(self, answers: Optional[Mapping[str, Any]] = None, sent_at: Optional[Mapping[str, float]] = None) -> None:
+        super().__init__(answers or {})
+        self.sent_at: Dict[str, float] = dict(sent_at or {})
 
 
 class RandomSource(Protocol):
@@ -438,9 +450,19 @@ class RateWindow:
         return max(free, self._hold_until)
 
     def record(self, when: float, count: int) -> None:
+        """Book ``count`` calls started at ``when`` (not before the calls already booked)."""
         self._calls.extend([when] * count)
         while len(self._calls) > self.capacity:  # only when a caller overdraws; keep memory bounded
             self._calls.popleft()
+
+    def rebook(self, count: int, times: Sequence[float]) -> None:
+        """Move the last ``count`` booked calls to the times they really started (``times``, each at or after
+        their booking: a call can only start after it was booked)."""
+        count = min(count, len(self._calls))
+        booked = [self._calls.pop() for _unused in range(count)][::-1]
+        moved = sorted(max(when, booked[0]) for when in times[:count]) if booked else []
+        moved.extend(booked[len(moved):])
+        self._calls.extend(moved)
 
     def hold(self, until: float) -> None:
         self._hold_until = max(self._hold_until, until)
@@ -799,14 +821,17 @@ class _Waiter:
 
     def poll(self, batch: List[TaskRecord], reschedule: bool = True) -> None:
         ids = [r.task_id for r in batch]
+        self.limiter.record(self.clock(), len(ids))  # each call counts from its start, not from the end of the batch
         try:
             answers: FetchResult = self.fetch(list(ids))
         except EfloError as exc:
             answers = {task_id: exc for task_id in ids}
         if not isinstance(answers, Mapping):
             raise TypeError("fetch() must return a dict of task id -> task dict or EfloError, got %s" % type(answers).__name__)
+        sent_at = getattr(answers, "sent_at", None)
+        if sent_at:
+            self.limiter.rebook(len(ids), [float(sent_at[task_id]) for task_id in ids if task_id in sent_at])
         now = self.clock()
-        self.limiter.record(now, len(ids))
         self.polls += len(ids)
         for record in batch:
             record.polls += 1

@@ -481,6 +481,32 @@ def test_polls_of_a_batch_run_in_parallel(action_plugin, fake) -> None:
     assert len({r["thread"] for r in fake.requests[:4]}) == 4
 
 
+def test_the_poller_reports_when_each_call_started() -> None:
+    class Stub:
+        def describe_task(self, task_id: str) -> Dict[str, Any]:
+            return {"RequestId": "R", "TaskState": "running", "TaskType": "extend_cluster"}
+
+    ticks = iter(range(100, 200))
+    lock = threading.Lock()
+
+    def clock() -> float:
+        with lock:
+            return float(next(ticks))
+
+    ids = ["i%d" % n for n in range(6)]
+    for workers in (1, 3):
+        poller = plugin.Poller(Stub(), workers, clock=clock)
+        try:
+            answers = poller(ids)
+        finally:
+            poller.close()
+        assert isinstance(answers, waiter.TimedAnswers) and list(answers) == ids
+        assert all(answers[task_id]["task_state"] == "running" for task_id in ids)
+        assert sorted(answers.sent_at) == sorted(ids) and len(set(answers.sent_at.values())) == len(ids)
+    untimed = plugin.Poller(Stub(), 1)(ids[:2])
+    assert list(untimed) == ids[:2] and not getattr(untimed, "sent_at", None)
+
+
 def test_poll_workers_never_exceed_max_rate() -> None:
     assert plugin.poll_workers(0.2) == 1
     assert plugin.poll_workers(1) == 1

@@ -30,6 +30,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
     PollErrorsEvent,
     RateWindow,
     StartEvent,
+    TimedAnswers,
     TransitionsEvent,
     WaitConfig,
     acceptors_from_params,
@@ -514,6 +515,73 @@ def test_never_more_than_max_rate_calls_in_any_second(max_rate: float) -> None:
     assert max_calls_in_window(service) <= max_rate
     assert max_calls_in_window(service) == int(max_rate), "the budget is used"
     assert all(len(ids) <= max_rate for _when, ids in service.calls)
+
+
+class SlowService(FakeService):
+    """A ``fetch`` whose calls take time: one after another, ``per_call`` seconds each (the clock moves).
+
+    ``sent`` holds the start time of every call; with ``report`` the answers say when each call started
+    (:class:`TimedAnswers`), as the action plugin's Poller does.
+    """
+
+    def __init__(self, clock: FakeClock, scripts: Dict[str, Script], per_call: float, report: bool) -> None:
+        super().__init__(clock, scripts)
+        self.per_call = per_call
+        self.report = report
+        self.sent: List[float] = []
+
+    def __call__(self, ids: List[str]) -> Dict[str, Answer]:
+        self.calls.append((self.clock.now, list(ids)))
+        answers: Dict[str, Answer] = {}
+        sent_at: Dict[str, float] = {}
+        for task_id in ids:
+            sent_at[task_id] = self.clock.now
+            self.sent.append(self.clock.now)
+            answers[task_id] = self.scripts[task_id](self.clock.now - START)
+            self.clock.now += self.per_call
+        return TimedAnswers(answers, sent_at) if self.report else answers
+
+
+def peak_in_window(times: Sequence[float], window: float = 1.0) -> int:
+    ordered = sorted(times)
+    return max((bisect.bisect_left(ordered, start + window) - i for i, start in enumerate(ordered)), default=0)
+
+
+@pytest.mark.parametrize("max_rate, per_call", [(20.0, 0.01), (50.0, 0.015), (5.0, 0.1)])
+def test_slow_calls_use_the_whole_rate_and_never_exceed_it(max_rate: float, per_call: float) -> None:
+    # Calls are booked when they start: the achieved rate is the cap itself, not cap / (1 + batch duration).
+    scripts = {"i%03d" % n: constant(task("i%03d" % n)) for n in range(200)}
+    config = WaitConfig(timeout=40, delay=0.5, max_delay=0.5, max_rate=max_rate, heartbeat_interval=0)
+    clock = FakeClock()
+    service = SlowService(clock, scripts, per_call, report=True)
+    wait_for_tasks(list(scripts), service, config, clock=clock, sleep=clock.sleep, rng=random.Random(7))
+    assert peak_in_window(service.sent) <= max_rate
+    steady = [when for when in service.sent if START + 5 <= when < START + 35]
+    assert len(steady) >= 0.97 * max_rate * 30, "the cap is used: %d calls in 30 s" % len(steady)
+
+
+def test_calls_booked_at_the_start_of_their_batch_without_reported_times() -> None:
+    scripts = {"i%03d" % n: constant(task("i%03d" % n)) for n in range(200)}
+    config = WaitConfig(timeout=40, delay=0.5, max_delay=0.5, max_rate=20, heartbeat_interval=0)
+    clock = FakeClock()
+    service = SlowService(clock, scripts, 0.01, report=False)
+    wait_for_tasks(list(scripts), service, config, clock=clock, sleep=clock.sleep, rng=random.Random(7))
+    batch_starts = [when for when, ids in service.calls for _id in ids]
+    assert peak_in_window(batch_starts) <= 20
+    assert peak_in_window(service.sent) <= 20  # evenly spaced calls: the start of each batch is one second apart
+    steady = [when for when in service.sent if START + 5 <= when < START + 35]
+    assert len(steady) >= 0.97 * 20 * 30
+
+
+def test_rate_window_rebooks_calls_at_their_real_start() -> None:
+    window = RateWindow(4)
+    window.record(10.0, 4)
+    assert window.available(10.5) == 0 and window.next_free(10.5) == 11.0
+    window.rebook(4, [10.3, 10.0, 10.1, 9.0])  # a time before the booking counts as the booking
+    assert window.available(11.0) == 2  # the two calls booked at 10.0 (one of them reported before its booking)
+    window.record(11.0, 2)
+    assert window.available(11.0) == 0 and window.next_free(11.0) == 11.1
+    assert window.available(11.3) == 2
 
 
 def test_fractional_rate_below_one() -> None:
