@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Measurement plumbing of ``make bench``: the simulator, ansible-playbook runs, CPU / memory / rate samplers.
+"""Measurement plumbing of ``make bench``: the simulator, ansible-playbook runs, CPU / memory samplers.
 
 Nothing here knows about the figures (see ``figures.py``). Every ``ansible-playbook`` run is a child of this
 process; its CPU time is the ``rusage`` that ``os.wait4`` returns for it, which covers the whole process tree
 (workers and module processes are waited for by their parents, so their time is folded in). Memory is
 sampled from ``/proc`` every ``interval`` seconds over the whole tree (sum of RSS and of PSS; PSS counts a
-page shared by the forked workers once, RSS once per process). The simulator's request rate is sampled from
-``GET /_sim/requests`` (it exposes totals only; the peak 1-second rate is computed from the samples).
+page shared by the forked workers once, RSS once per process). The request rate is the simulator's own count
+(``GET /_sim/requests``: requests per second, the exact peak over any sliding second, the first and last request
+times), not a sample.
 """
 
 from __future__ import annotations
@@ -232,48 +233,33 @@ class TreeMemorySampler(threading.Thread):
         self.join()
 
 
-class RateSampler(threading.Thread):
-    """Samples the simulator's API request total every ``interval`` s; ``peak(window)`` is the highest rate seen."""
+@dataclass(frozen=True)
+class RequestRate:
+    """What the simulator counted since its counters were cleared (``GET /_sim/requests``)."""
 
-    def __init__(self, sim: Simulator, interval: float = 0.1) -> None:
-        super().__init__(daemon=True)
-        self.sim = sim
-        self.interval = interval
-        self.samples: List[Tuple[float, int]] = []
-        self._stop_event = threading.Event()
+    total: int
+    peak_1s: int  # most requests in any sliding 1 s window (exact)
+    per_second: Tuple[Tuple[int, int], ...]  # (unix second, requests), seconds without requests left out
+    first_at: Optional[float]  # time.time() of the first request
+    last_at: Optional[float]
 
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            with contextlib.suppress(OSError, RuntimeError, http.client.HTTPException, ValueError):
-                total = int(self.sim.control("GET", "/_sim/requests")["total"])
-                self.samples.append((time.time(), total))
-            self._stop_event.wait(self.interval)
+    @classmethod
+    def of(cls, sim: "Simulator") -> "RequestRate":
+        data = sim.requests()
+        return cls(total=int(data["total"]), peak_1s=int(data["peak_1s"]),
+                   per_second=tuple((int(s), int(c)) for s, c in data["per_second"]),
+                   first_at=data.get("first_at"), last_at=data.get("last_at"))
 
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-
-    def first_call_time(self) -> Optional[float]:
-        """time.time() of the first sample that saw an API call (the previous sample's time: the earliest it can be)."""
-        for index, (_when, total) in enumerate(self.samples):
-            if total > self.samples[0][1] or (index == 0 and total > 0):
-                return self.samples[max(index - 1, 0)][0]
-        return None
-
-    def peak(self, window: float = 1.0) -> float:
-        """Highest (calls in [t, t + >=window]) / elapsed over the samples: the peak rate over ~window seconds."""
-        samples = self.samples
-        best = 0.0
-        j = 0
-        for i, (t_i, n_i) in enumerate(samples):
-            j = max(j, i + 1)
-            while j < len(samples) and samples[j][0] - t_i < window:
-                j += 1
-            if j >= len(samples):
-                break
-            t_j, n_j = samples[j]
-            best = max(best, (n_j - n_i) / (t_j - t_i))
-        return best
+    def sustained(self, seconds: int = 10) -> float:
+        """The highest mean rate over ``seconds`` consecutive whole seconds (a busy stretch, not a burst)."""
+        counts = dict(self.per_second)
+        if not counts:
+            return 0.0
+        first, last = min(counts), max(counts)
+        if last - first + 1 < seconds:
+            return 0.0
+        return max(sum(counts.get(s, 0) for s in range(start, start + seconds)) / seconds
+                   for start in range(first, last - seconds + 2))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -375,8 +361,7 @@ class Ansible:
         return self.inventory([("localhost", {})])
 
     def run(self, playbook: str, inventory: Path, extra_vars: Optional[Mapping[str, Any]] = None, forks: int = 5,
-            env: Optional[Mapping[str, str]] = None, sample_memory: bool = True, rate: Optional[RateSampler] = None,
-            timeout: float = 900) -> Run:
+            env: Optional[Mapping[str, str]] = None, sample_memory: bool = True, timeout: float = 900) -> Run:
         self.counter += 1
         run_dir = self.workdir / ("run%d" % self.counter)
         run_dir.mkdir()
@@ -396,8 +381,6 @@ class Ansible:
         sampler = TreeMemorySampler(proc.pid) if sample_memory else None
         if sampler:
             sampler.start()
-        if rate:
-            rate.start()
         timer = threading.Timer(timeout, lambda: _kill(proc.pid))
         timer.start()
         try:
@@ -408,8 +391,6 @@ class Ansible:
         proc.returncode = os.waitstatus_to_exitcode(status)
         if sampler:
             sampler.stop()
-        if rate:
-            rate.stop()
         events = [json.loads(line) for line in timing.read_text().splitlines()] if timing.exists() else []
         output = out_path.read_text(errors="replace")
         return Run(

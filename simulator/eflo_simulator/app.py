@@ -24,6 +24,7 @@ from .credentials import DEMO_CREDENTIALS, CredentialStore, NonceCache
 from .errors import ApiError, api_not_found, invalid_parameter, missing_parameter
 from .faults import HTML_502, RUN_ANYWAY, FaultConfig, FaultInjector, Throttle, throttle_message
 from .params import Params
+from .rate import RequestRate
 from .signing import V2_SYSTEM_PARAMS, AuthRequest, Identity, format_acs_date, parse_acs_date, verify_v2, verify_v3
 from .world import QUIRK_KINDS, Scenario, World
 
@@ -104,6 +105,7 @@ class SimulatorApp:
         self.sts = StsSettings()
         self.counts: Dict[str, Dict[str, int]] = {}
         self.total = 0
+        self.rate = RequestRate()
         self.handlers = self.world.handlers()
 
     def request_id(self) -> str:
@@ -113,6 +115,7 @@ class SimulatorApp:
 
     def count(self, action: str, outcome: str) -> None:
         self.total += 1
+        self.rate.add()
         per = self.counts.get(action)
         if per is None:
             per = self.counts[action] = {}
@@ -417,8 +420,8 @@ class SimulatorApp:
             return self._control_tasks(method, path, data)
         if path == "/_sim/requests":
             if method == "DELETE":
-                self.counts, self.total = {}, 0
-            return 200, {"total": self.total, "by_action": {a: dict(o) for a, o in self.counts.items()}}
+                self.counts, self.total, self.rate = {}, 0, RequestRate()
+            return 200, dict({"total": self.total, "by_action": {a: dict(o) for a, o in self.counts.items()}}, **self.rate.snapshot())
         if path == "/_sim/faults":
             if method == "PUT":
                 self.faults.config = FaultConfig.parse(data)

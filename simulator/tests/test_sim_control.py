@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import uuid
 
 import pytest
@@ -40,7 +41,27 @@ def test_request_counts_by_action_and_outcome(sim: Sim) -> None:
     counts = sim.control("GET", "/_sim/requests")
     assert counts["by_action"] == {"DescribeTask": {"success": 3}, "ListClusters": {"success": 1, "SignatureDoesNotMatch": 1}}
     assert counts["total"] == 5
-    assert sim.control("DELETE", "/_sim/requests") == {"total": 0, "by_action": {}}
+    assert sum(count for _second, count in counts["per_second"]) == 5
+    assert 1 <= counts["peak_1s"] <= 5 and counts["first_at"] <= counts["peak_1s_at"] <= counts["last_at"]
+    assert sim.control("DELETE", "/_sim/requests") == {
+        "total": 0, "by_action": {}, "per_second": [], "peak_1s": 0, "peak_1s_at": None, "first_at": None, "last_at": None,
+    }
+
+
+def test_request_rate_per_second_and_peak(sim: Sim) -> None:
+    task_id = sim.create_tasks(task_type="reboot_node")[0]
+    before = time.time()
+    for _unused in range(12):
+        sim.describe(task_id)
+    after = time.time()
+    counts = sim.control("GET", "/_sim/requests")
+    seconds = [second for second, _count in counts["per_second"]]
+    assert seconds == sorted(seconds) and int(before) <= seconds[0] and seconds[-1] <= int(after)
+    assert sum(count for _second, count in counts["per_second"]) == 12
+    if after - before < 1.0:  # 12 requests within one second: that second window holds all of them
+        assert counts["peak_1s"] == 12
+    assert before <= counts["first_at"] <= counts["last_at"] <= after
+    assert counts["peak_1s"] >= max(count for _second, count in counts["per_second"])
 
 
 def test_reset_forgets_everything(sim: Sim) -> None:

@@ -10,6 +10,7 @@ from eflo_simulator.credentials import CredentialStore, NonceCache
 from eflo_simulator.errors import ApiError
 from eflo_simulator.faults import FaultConfig, Throttle
 from eflo_simulator.params import Params, unflatten
+from eflo_simulator.rate import RequestRate
 from eflo_simulator.signing import form_encode, parse_acs_date, percent_encode
 
 
@@ -165,3 +166,43 @@ def test_fault_config_validation() -> None:
     for bad in ({"rate": 2}, {"rate": 0.5, "kinds": ["nope"]}):
         with pytest.raises(ValueError):
             FaultConfig.parse(bad)
+
+
+class ManualTime:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_request_rate_counts_per_second_and_keeps_a_bounded_ring() -> None:
+    now = ManualTime(1000.2)
+    rate = RequestRate(seconds=600, now=now)
+    assert rate.snapshot() == {"per_second": [], "peak_1s": 0, "peak_1s_at": None, "first_at": None, "last_at": None}
+    for when in (1000.2, 1000.5, 1000.9, 1002.0, 1002.1):
+        now.now = when
+        rate.add()
+    snap = rate.snapshot()
+    assert snap["per_second"] == [[1000, 3], [1002, 2]]
+    assert snap["first_at"] == 1000.2 and snap["last_at"] == 1002.1
+    now.now = 1600.5  # 600 s later: second 1000 left the ring, 1002 is still in it
+    assert rate.snapshot()["per_second"] == [[1002, 2]]
+    for second in range(2000, 2700):
+        now.now = second + 0.5
+        rate.add()
+    snap = rate.snapshot()
+    assert len(snap["per_second"]) == 600 and snap["per_second"][0] == [2100, 1]
+
+
+def test_request_rate_peak_is_the_exact_sliding_one_second_maximum() -> None:
+    now = ManualTime(0.0)
+    rate = RequestRate(now=now)
+    # 3 requests late in second 10 and 3 early in second 11: no aligned second holds more than 3,
+    # but the window (10.3, 11.3] holds all 6; 11.7 is exactly 1 s after 10.7, so it never shares a window with it
+    for when in (10.7, 10.8, 10.9, 11.1, 11.2, 11.3, 11.7, 12.4):
+        now.now = when
+        rate.add()
+    snap = rate.snapshot()
+    assert snap["per_second"] == [[10, 3], [11, 4], [12, 1]]
+    assert snap["peak_1s"] == 6 and snap["peak_1s_at"] == 11.3
