@@ -26,6 +26,7 @@ from reliability_support import CANARY, OIDC, RogueServer, check_nothing_leaks, 
 
 pytestmark = pytest.mark.simulator
 
+
 def canary_homes(root: Path) -> Dict[str, str]:
     """HOME directories: an aliyun CLI config.json (AK, StsToken and a wrong-secret profile), a credentials.ini."""
     profile, ini, empty = root / "profile", root / "ini", root / "empty"
