@@ -28,6 +28,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import quote, quote_plus
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.parameters import remove_values
@@ -272,7 +273,10 @@ class ActionModule(ActionBase):
     @staticmethod
     def scrub(value: Any, secrets: Sequence[str]) -> Any:
         """``value`` with every secret replaced by ``********`` (strings, dicts and lists at any depth)."""
-        secret_set = {s for s in secrets if s}
+        secret_set = set()
+        for secret in secrets:
+            if secret:  # with the percent-encoded forms an echoing gateway shows
+                secret_set.update({secret, quote(secret, safe=""), quote(secret, safe="~"), quote_plus(secret)})
         if not secret_set:
             return value
         return remove_values(value, secret_set)

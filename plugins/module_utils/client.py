@@ -23,6 +23,7 @@ import re
 import socket
 import ssl
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -359,6 +360,7 @@ class EfloClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._wall_clock = wall_clock
+        self._local = threading.local()  # the redactor of this thread's last attempt (describe_task's own errors)
         self._http = httpx.Client(
             transport=transport,
             verify=endpoint_verify(config) if verify is None else verify,
@@ -394,18 +396,19 @@ class EfloClient:
         data = self.call("DescribeTask", {"TaskId": task_id.strip()}, deadline=deadline, idempotent=True)
         state = data.get("TaskState")
         if state is None or (isinstance(state, str) and not state.strip()):
-            request_id = _first(data, "RequestId", "requestId")
+            redact = getattr(self._local, "redact", None) or _Redactor([])
+            request_id = redact.secrets(_first(data, "RequestId", "requestId") or "") or None
             raise ResponseParseError(
-                "%s DescribeTask for task %s answered HTTP 200 without a TaskState (keys: %s%s); the service "
-                "may have failed internally, try again later." % (
-                    SERVICE,
-                    task_id,
-                    ", ".join(sorted(str(key) for key in data)[:12]) or "none",
-                    ", request id %s" % request_id if request_id else "",
-                ),
+                redact.secrets("%s DescribeTask for task %s answered HTTP 200 without a TaskState (keys: %s%s); the service "
+                               "may have failed internally, try again later." % (
+                                   SERVICE,
+                                   task_id,
+                                   ", ".join(sorted(str(key) for key in data)[:12]) or "none",
+                                   ", request id %s" % request_id if request_id else "",
+                               )),
                 status=200,
                 request_id=request_id,
-                body_excerpt=excerpt(json.dumps(data, ensure_ascii=False)),
+                body_excerpt=excerpt(redact(json.dumps(data, ensure_ascii=False)) or ""),
                 action="DescribeTask",
             )
         return data
@@ -526,6 +529,7 @@ class EfloClient:
         creds = self._credentials.get()
         signed = self._sign(action, body, query, creds)
         redact = _Redactor([creds.access_key_secret, creds.security_token, _signature_of(signed)])
+        self._local.redact = redact
         request = self._http.build_request(
             signed.method, signed.url, headers=signed.headers, content=signed.body, timeout=self._timeout(deadline)
         )
@@ -619,7 +623,8 @@ class EfloClient:
         envelope = _envelope_error(data)
         if envelope is not None:
             code, message = envelope
-            request_id = _first(data, "RequestId", "requestId") or request_id
+            code = redact.secrets(code)
+            request_id = redact.secrets(_first(data, "RequestId", "requestId") or request_id or "") or None
             message = redact(message)
             raise ApiError(
                 redact.secrets(_describe(action, code, message, status, request_id)),
@@ -637,9 +642,9 @@ class EfloClient:
         retry_after = parse_retry_after(headers, now=self._wall_clock())
         header_request_id = headers.get("x-acs-request-id")
         if data is not None and any(key in data for key in ("Code", "code", "Message", "message")):
-            code = _first(data, "Code", "code")
+            code = redact.secrets(_first(data, "Code", "code") or "") or None
             message = redact(_first(data, "Message", "message"))
-            request_id = _first(data, "RequestId", "requestId") or header_request_id
+            request_id = redact.secrets(_first(data, "RequestId", "requestId") or header_request_id or "") or None
             return ApiError(
                 redact.secrets(_describe(action, code, message, status, request_id)),
                 code=code,

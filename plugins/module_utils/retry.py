@@ -78,7 +78,7 @@ def parse_retry_after(headers: Mapping[str, str], now: Optional[datetime] = None
     if standard is None:
         return None
     text = standard.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() is also true for '¹', which float() refuses
         seconds = float(text)
         return min(seconds, MAX_RETRY_AFTER) if seconds > 0 else None
     if now is None:
