@@ -184,7 +184,7 @@ class Poller:
 
     def __init__(self, client: Any, workers: int, bad_answer_limit: int = BAD_ANSWER_LIMIT,
                  clock: Optional[Callable[[], float]] = None) -> None:
-        """``clock``: the engine's clock; with it, the answers report when each call started (``waiter.TimedAnswers``)."""
+        """``clock``: the engine's clock; with it, the answers report when each answer arrived (``waiter.TimedAnswers``)."""
         self.client = client
         self.workers = max(1, workers)
         self.bad_answer_limit = bad_answer_limit
@@ -207,12 +207,13 @@ class Poller:
 
     def __call__(self, ids: List[str]) -> Dict[str, Answer]:
         clock = self.clock
-        sent_at: Dict[str, float] = {}
+        answered_at: Dict[str, float] = {}
 
         def timed(task_id: str) -> Answer:
+            answer = self.poll_one(task_id)
             if clock is not None:
-                sent_at[task_id] = clock()
-            return self.poll_one(task_id)
+                answered_at[task_id] = clock()
+            return answer
 
         if self.workers == 1 or len(ids) == 1:
             answers = [timed(task_id) for task_id in ids]
@@ -220,7 +221,7 @@ class Poller:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=NAME)
             answers = list(self._pool.map(timed, ids))
-        return waiter.TimedAnswers(dict(zip(ids, answers)), sent_at)
+        return waiter.TimedAnswers(dict(zip(ids, answers)), answered_at)
 
     def close(self) -> None:
         """Stop the threads (pending polls are cancelled, a running one ends with the client)."""

@@ -35,9 +35,10 @@ Schedule
 Rate
     ``max_rate`` is a cap on API calls in any sliding window: at most ``floor(max_rate)`` calls in any 1 s
     (for ``max_rate < 1``: one call per ``1 / max_rate`` seconds). Due tasks are polled earliest-due first,
-    in batches no larger than the calls the window still allows. Each call is booked in the window at its
-    start (not when the batch ends, which would leave the rate below the cap by the duration of a batch):
-    at the start of its batch, or at the time ``fetch`` reports in :class:`TimedAnswers`.
+    in batches no larger than the calls the window still allows. Each call is booked in the window when its
+    answer arrived (``fetch`` reports it in :class:`TimedAnswers`; otherwise at the end of the batch): the
+    service has seen the call by then, so it never sees more than the cap in one second, and the rate falls
+    below the cap only by the latency of one call, not by the duration of a whole batch.
 
 Deadline
     One deadline (``start + timeout``) for all tasks. The engine never sleeps past it. At the deadline it
@@ -150,13 +151,13 @@ Fetch = Callable[[List[str]], FetchResult]
 
 
 class TimedAnswers(Dict[str, Any]):
-    """What ``fetch`` may return instead of a plain dict: the answers, plus ``sent_at[id]``, the time (of the
-    engine's clock) at which the call for that id started. The rate window then books each call at that
-    time instead of at the start of the batch, so the cap holds for the calls as they were really sent."""
+    """What ``fetch`` may return instead of a plain dict: the answers, plus ``answered_at[id]``, the time (of the
+    engine's clock) at which the answer for that id arrived. The rate window then books each call at that time
+    instead of at the end of the whole batch, so a batch that takes long does not leave the rate below the cap."""
 
-    def __init__(self, answers: Optional[Mapping[str, Any]] = None, sent_at: Optional[Mapping[str, float]] = None) -> None:
+    def __init__(self, answers: Optional[Mapping[str, Any]] = None, answered_at: Optional[Mapping[str, float]] = None) -> None:
         super().__init__(answers or {})
-        self.sent_at: Dict[str, float] = dict(sent_at or {})
+        self.answered_at: Dict[str, float] = dict(answered_at or {})
 
 
 class RandomSource(Protocol):
@@ -455,14 +456,11 @@ class RateWindow:
         while len(self._calls) > self.capacity:  # only when a caller overdraws; keep memory bounded
             self._calls.popleft()
 
-    def rebook(self, count: int, times: Sequence[float]) -> None:
-        """Move the last ``count`` booked calls to the times they really started (``times``, each at or after
-        their booking: a call can only start after it was booked)."""
-        count = min(count, len(self._calls))
-        booked = [self._calls.pop() for _unused in range(count)][::-1]
-        moved = sorted(max(when, booked[0]) for when in times[:count]) if booked else []
-        moved.extend(booked[len(moved):])
-        self._calls.extend(moved)
+    def record_times(self, times: Sequence[float]) -> None:
+        """Book one call at each of ``times`` (none before the calls already booked)."""
+        floor = self._calls[-1] if self._calls else float("-inf")
+        for when in sorted(times):
+            self.record(max(when, floor), 1)
 
     def hold(self, until: float) -> None:
         self._hold_until = max(self._hold_until, until)
@@ -821,17 +819,15 @@ class _Waiter:
 
     def poll(self, batch: List[TaskRecord], reschedule: bool = True) -> None:
         ids = [r.task_id for r in batch]
-        self.limiter.record(self.clock(), len(ids))  # each call counts from its start, not from the end of the batch
+        start = self.clock()
         try:
             answers: FetchResult = self.fetch(list(ids))
         except EfloError as exc:
             answers = {task_id: exc for task_id in ids}
         if not isinstance(answers, Mapping):
             raise TypeError("fetch() must return a dict of task id -> task dict or EfloError, got %s" % type(answers).__name__)
-        sent_at = getattr(answers, "sent_at", None)
-        if sent_at:
-            self.limiter.rebook(len(ids), [float(sent_at[task_id]) for task_id in ids if task_id in sent_at])
         now = self.clock()
+        self.book(ids, getattr(answers, "answered_at", None) or {}, start, now)
         self.polls += len(ids)
         for record in batch:
             record.polls += 1
@@ -845,6 +841,12 @@ class _Waiter:
                 self.on_task(record, answer, now, reschedule)
             else:
                 raise TypeError("fetch() must return a task dict or an EfloError per id, got %s" % type(answer).__name__)
+
+    def book(self, ids: Sequence[str], answered_at: Mapping[str, float], start: float, end: float) -> None:
+        """Count the calls of a batch in the rate window, each when its answer arrived (the service saw the call
+        by then: booking earlier could let the service see more than ``max_rate`` calls in one second), or at
+        the end of the batch when ``fetch`` did not say."""
+        self.limiter.record_times([min(max(float(answered_at.get(task_id, end)), start), end) for task_id in ids])
 
     def finish_task(self, record: TaskRecord, result: str, now: float) -> None:
         record.result = result

@@ -481,7 +481,7 @@ def test_polls_of_a_batch_run_in_parallel(action_plugin, fake) -> None:
     assert len({r["thread"] for r in fake.requests[:4]}) == 4
 
 
-def test_the_poller_reports_when_each_call_started() -> None:
+def test_the_poller_reports_when_each_answer_arrived() -> None:
     class Stub:
         def describe_task(self, task_id: str) -> Dict[str, Any]:
             return {"RequestId": "R", "TaskState": "running", "TaskType": "extend_cluster"}
@@ -502,9 +502,9 @@ def test_the_poller_reports_when_each_call_started() -> None:
             poller.close()
         assert isinstance(answers, waiter.TimedAnswers) and list(answers) == ids
         assert all(answers[task_id]["task_state"] == "running" for task_id in ids)
-        assert sorted(answers.sent_at) == sorted(ids) and len(set(answers.sent_at.values())) == len(ids)
+        assert sorted(answers.answered_at) == sorted(ids) and len(set(answers.answered_at.values())) == len(ids)
     untimed = plugin.Poller(Stub(), 1)(ids[:2])
-    assert list(untimed) == ids[:2] and not getattr(untimed, "sent_at", None)
+    assert list(untimed) == ids[:2] and not getattr(untimed, "answered_at", None)
 
 
 def test_poll_workers_never_exceed_max_rate() -> None:

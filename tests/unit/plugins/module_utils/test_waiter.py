@@ -520,26 +520,28 @@ def test_never_more_than_max_rate_calls_in_any_second(max_rate: float) -> None:
 class SlowService(FakeService):
     """A ``fetch`` whose calls take time: one after another, ``per_call`` seconds each (the clock moves).
 
-    ``sent`` holds the start time of every call; with ``report`` the answers say when each call started
-    (:class:`TimedAnswers`), as the action plugin's Poller does.
+    ``seen`` holds the time the service handled each call: somewhere between the call's start and its answer
+    (seeded). With ``report`` the answers say when each answer arrived (:class:`TimedAnswers`), as the action
+    plugin's Poller does.
     """
 
     def __init__(self, clock: FakeClock, scripts: Dict[str, Script], per_call: float, report: bool) -> None:
         super().__init__(clock, scripts)
         self.per_call = per_call
         self.report = report
-        self.sent: List[float] = []
+        self.seen: List[float] = []
+        self.rng = random.Random(11)
 
     def __call__(self, ids: List[str]) -> Dict[str, Answer]:
         self.calls.append((self.clock.now, list(ids)))
         answers: Dict[str, Answer] = {}
-        sent_at: Dict[str, float] = {}
+        answered_at: Dict[str, float] = {}
         for task_id in ids:
-            sent_at[task_id] = self.clock.now
-            self.sent.append(self.clock.now)
+            self.seen.append(self.clock.now + self.rng.choice((0.0, 0.5, 1.0)) * self.per_call)
             answers[task_id] = self.scripts[task_id](self.clock.now - START)
             self.clock.now += self.per_call
-        return TimedAnswers(answers, sent_at) if self.report else answers
+            answered_at[task_id] = self.clock.now
+        return TimedAnswers(answers, answered_at) if self.report else answers
 
 
 def peak_in_window(times: Sequence[float], window: float = 1.0) -> int:
@@ -547,41 +549,42 @@ def peak_in_window(times: Sequence[float], window: float = 1.0) -> int:
     return max((bisect.bisect_left(ordered, start + window) - i for i, start in enumerate(ordered)), default=0)
 
 
-@pytest.mark.parametrize("max_rate, per_call", [(20.0, 0.01), (50.0, 0.015), (5.0, 0.1)])
-def test_slow_calls_use_the_whole_rate_and_never_exceed_it(max_rate: float, per_call: float) -> None:
-    # Calls are booked when they start: the achieved rate is the cap itself, not cap / (1 + batch duration).
+def slow_wait(max_rate: float, per_call: float, report: bool) -> SlowService:
     scripts = {"i%03d" % n: constant(task("i%03d" % n)) for n in range(200)}
     config = WaitConfig(timeout=40, delay=0.5, max_delay=0.5, max_rate=max_rate, heartbeat_interval=0)
     clock = FakeClock()
-    service = SlowService(clock, scripts, per_call, report=True)
+    service = SlowService(clock, scripts, per_call, report=report)
     wait_for_tasks(list(scripts), service, config, clock=clock, sleep=clock.sleep, rng=random.Random(7))
-    assert peak_in_window(service.sent) <= max_rate
-    steady = [when for when in service.sent if START + 5 <= when < START + 35]
-    assert len(steady) >= 0.97 * max_rate * 30, "the cap is used: %d calls in 30 s" % len(steady)
+    return service
 
 
-def test_calls_booked_at_the_start_of_their_batch_without_reported_times() -> None:
-    scripts = {"i%03d" % n: constant(task("i%03d" % n)) for n in range(200)}
-    config = WaitConfig(timeout=40, delay=0.5, max_delay=0.5, max_rate=20, heartbeat_interval=0)
-    clock = FakeClock()
-    service = SlowService(clock, scripts, 0.01, report=False)
-    wait_for_tasks(list(scripts), service, config, clock=clock, sleep=clock.sleep, rng=random.Random(7))
-    batch_starts = [when for when, ids in service.calls for _id in ids]
-    assert peak_in_window(batch_starts) <= 20
-    assert peak_in_window(service.sent) <= 20  # evenly spaced calls: the start of each batch is one second apart
-    steady = [when for when in service.sent if START + 5 <= when < START + 35]
-    assert len(steady) >= 0.97 * 20 * 30
+@pytest.mark.parametrize("max_rate, per_call", [(20.0, 0.01), (50.0, 0.015), (5.0, 0.1)])
+def test_slow_calls_use_the_whole_rate_and_the_service_never_sees_more(max_rate: float, per_call: float) -> None:
+    # Each call is booked when its answer arrives: the service, which handles it somewhere between its start and
+    # its answer, never sees more than max_rate calls in a second, and the rate is short of the cap only by the
+    # latency of one call (max_rate / (1 + per_call)), not by the duration of a whole batch.
+    service = slow_wait(max_rate, per_call, report=True)
+    assert peak_in_window(service.seen) <= max_rate
+    steady = [when for when in service.seen if START + 5 <= when < START + 35]
+    assert len(steady) >= 0.98 * 30 * max_rate / (1 + per_call), "%d calls in 30 s" % len(steady)
 
 
-def test_rate_window_rebooks_calls_at_their_real_start() -> None:
+def test_without_reported_times_a_batch_is_booked_when_it_ends() -> None:
+    service = slow_wait(20.0, 0.01, report=False)
+    assert peak_in_window(service.seen) <= 20
+    steady = [when for when in service.seen if START + 5 <= when < START + 35]
+    assert len(steady) >= 0.98 * 30 * 20 / (1 + 20 * 0.01)  # a batch of 20 calls takes 0.2 s
+
+
+def test_rate_window_books_calls_at_their_own_times() -> None:
     window = RateWindow(4)
-    window.record(10.0, 4)
+    window.record(9.0, 1)
+    window.record_times([10.3, 10.0, 8.0])  # a time before the last booking counts as that booking: 9.0
+    assert window.available(9.99) == 0
+    assert window.available(10.1) == 2  # both calls booked at 9.0 left the window at 10.0
+    window.record(10.4, 2)
     assert window.available(10.5) == 0 and window.next_free(10.5) == 11.0
-    window.rebook(4, [10.3, 10.0, 10.1, 9.0])  # a time before the booking counts as the booking
-    assert window.available(11.0) == 2  # the two calls booked at 10.0 (one of them reported before its booking)
-    window.record(11.0, 2)
-    assert window.available(11.0) == 0 and window.next_free(11.0) == 11.1
-    assert window.available(11.3) == 2
+    assert window.available(11.0) == 1 and window.available(11.35) == 2
 
 
 def test_fractional_rate_below_one() -> None:
