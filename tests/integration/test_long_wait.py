@@ -63,9 +63,10 @@ def test_a_6_hour_wait_keeps_memory_flat_and_output_bounded(simulator, run_playb
     for earlier, later in ((two[0], four[0]), (four[0], six[0]), (two[0], six[0])):
         seen = tasks[later]["elapsed"] - tasks[earlier]["elapsed"]
         real = ends[later] - ends[earlier]
-        assert abs(seen - real) <= DEFAULT_MAX_DELAY + 30, (earlier, later, seen, real)
+        # each end is seen within max_delay plus one poll's latency (at x600, 0.2 s of a loaded machine is 120 s)
+        assert abs(seen - real) <= DEFAULT_MAX_DELAY + 120, (earlier, later, seen, real)
     assert result["elapsed"] == pytest.approx(tasks[six[0]]["elapsed"], abs=DEFAULT_MAX_DELAY)
-    assert result["elapsed"] <= 6 * HOUR + DEFAULT_MAX_DELAY + 30
+    assert result["elapsed"] <= 6 * HOUR + DEFAULT_MAX_DELAY + 120
     assert tasks[four[0]]["failed_sub_tasks"], tasks[four[0]]  # the partial success is reported as such
     assert any(four[0] in warning for warning in record["warnings"]), record["warnings"]
 
