@@ -481,7 +481,7 @@ class EfloClient:
         if isinstance(error, ApiError) and error.is_expired_token and token_refreshed:
             return _with_note(error, "The token was still expired after the credentials were fetched again.")
         if retries_done:
-            return _with_note(error, "Gave up after %d retries." % retries_done)
+            return _with_note(error, "Gave up after %d %s." % (retries_done, "retry" if retries_done == 1 else "retries"))
         if isinstance(error, TransportError) and not idempotent and error.kind != "connect":
             return _with_note(
                 error,

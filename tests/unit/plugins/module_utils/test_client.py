@@ -711,7 +711,7 @@ def test_transport_error_message_and_kind():
         client.describe_task(TASK_ID)
     assert info.value.kind == "connect"
     assert "DescribeTask" in info.value.msg and BASE in info.value.msg and "Connection refused" in info.value.msg
-    assert "Gave up after 1 retries" in info.value.msg
+    assert "Gave up after 1 retry" in info.value.msg
 
 
 def test_certificate_failures_are_not_retried():
