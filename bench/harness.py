@@ -308,14 +308,16 @@ class Run:
 class Ansible:
     """ansible-playbook against this checkout (a collections tree linking to it), credentials of the simulator."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, repo: Path = REPO) -> None:
+        """``repo``: the collection checkout to run (another tree than this one: compare_cold_start.py)."""
         self.workdir = workdir
+        self.repo = repo
         self.tree = workdir / "collections"
         namespace = self.tree / "ansible_collections" / "alibabacloud"
         namespace.mkdir(parents=True, exist_ok=True)
         link = namespace / "eflo"
         if not link.is_symlink():
-            link.symlink_to(REPO, target_is_directory=True)
+            link.symlink_to(repo, target_is_directory=True)
         self.home = workdir / "home"
         self.home.mkdir(exist_ok=True)
         self.counter = 0
@@ -377,7 +379,7 @@ class Ansible:
         started = time.time()
         t0 = time.monotonic()
         with open(out_path, "wb") as out:
-            proc = subprocess.Popen(command, cwd=REPO, env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(command, cwd=self.repo, env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         sampler = TreeMemorySampler(proc.pid) if sample_memory else None
         if sampler:
             sampler.start()
