@@ -68,6 +68,7 @@ CHECK_MODE_SKIP_MSG = (
 )
 
 Answer = Union[Dict[str, Any], EfloError]
+_TYPE_REPR = re.compile(r"of type <class '([^']*)'>")
 _CLASS_REPR = re.compile(r"<class '[^']*'>")
 
 
@@ -77,7 +78,7 @@ def _text(value: Any) -> str:
 
 def validation_message(message: str) -> str:
     """An argument validation error without Python class names (``<class 'str'> cannot be converted to a float``)."""
-    return _CLASS_REPR.sub("the value", str(message))
+    return _CLASS_REPR.sub("the value", _TYPE_REPR.sub(r"of type \1", str(message)))
 
 
 def split_task_ids(args: Mapping[str, Any]) -> Tuple[List[str], List[int]]:
@@ -312,6 +313,9 @@ class ActionModule(ActionBase):
         if check_mode and not has_task_ids(self._task.args):
             spec.pop("required_one_of", None)
         secrets.extend(secrets_of(self._task.args))
+        task_ids = self._task.args.get("task_ids")
+        if isinstance(task_ids, list):  # a null item (an undefined id in check mode) is an empty id on every core
+            self._task.args["task_ids"] = ["" if item is None else item for item in task_ids]
         _validation, args = self.validate_argument_spec(**spec)
         secrets.extend(secrets_of(args))
         return args

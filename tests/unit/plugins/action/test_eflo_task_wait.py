@@ -218,6 +218,7 @@ def action_plugin(module_task: Any, play_context: Any, mocker: Any, clock: FakeC
     templar = mocker.MagicMock()
     templar.template.side_effect = lambda value, **_kwargs: value
     action = ActionModule(module_task, connection, play_context, None, templar, None)
+    action._load_name = "alibabacloud.eflo.eflo_task_wait"  # pylint: disable=protected-access  # set by the plugin loader in real runs
     action.clock = clock
     action.sleep = clock.sleep
     action.client_kwargs = lambda: {"transport": httpx.MockTransport(fake), "sleep": clock.sleep}  # type: ignore[method-assign]
