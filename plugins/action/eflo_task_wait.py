@@ -40,7 +40,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import D
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ConfigurationError,
     EfloError,
-    ResponseParseError,
     failure_result,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict
@@ -55,7 +54,6 @@ POLL_WORKERS = 8  # threads polling DescribeTask in parallel (also capped by max
 TRANSITION_LINES = 10  # one line per change up to this many changes per flush, else one summary line
 VERBOSE_TRANSITION_LINES = 100  # the same at -v
 MAX_VERBOSE_ERRORS = 20  # individual poll errors shown at -vv per flush
-BAD_ANSWER_LIMIT = 5  # unusable answers in a row (truncated JSON...) for one task before the wait gives up
 MASK = "********"
 ASYNC_MSG = (
     "eflo_task_wait does not support async: it already waits on the controller, with its own deadline and "
@@ -161,50 +159,26 @@ def empty_result(msg: str) -> Dict[str, Any]:
     }
 
 
-class TransientAnswerError(ResponseParseError):
-    """An unusable 2xx answer (truncated or not a task) that the wait polls again, like a network fault."""
-
-    @property
-    def retryable(self) -> bool:
-        return True
-
-    @classmethod
-    def from_error(cls, err: ResponseParseError) -> "TransientAnswerError":
-        return cls(err.msg, code=err.code, message=err.message, request_id=err.request_id, status=err.status,
-                   recommend=err.recommend, host_id=err.host_id, body_excerpt=err.body_excerpt,
-                   retry_after=err.retry_after, action=err.action)
-
-
 class Poller:
     """``fetch(ids)`` for the engine: one ``DescribeTask`` per id, through a small thread pool.
 
-    An answer that cannot be used (truncated JSON, a 200 without a task) is polled again, like a network
-    fault, until it happened ``BAD_ANSWER_LIMIT`` times in a row for the same task: then the wait stops with
-    that error (an endpoint that is not eflo-controller fails in minutes, not at the timeout).
+    An answer that cannot be used (truncated JSON, a 200 without a task) is returned as its
+    ``ResponseParseError``; the engine polls it again up to ``WaitConfig.max_bad_answers`` times in a row.
     """
 
-    def __init__(self, client: Any, workers: int, bad_answer_limit: int = BAD_ANSWER_LIMIT,
-                 clock: Optional[Callable[[], float]] = None) -> None:
+    def __init__(self, client: Any, workers: int, clock: Optional[Callable[[], float]] = None) -> None:
         """``clock``: the engine's clock; with it, the answers report when each answer arrived (``waiter.TimedAnswers``)."""
         self.client = client
         self.workers = max(1, workers)
-        self.bad_answer_limit = bad_answer_limit
         self.clock = clock
-        self._bad_answers: Dict[str, int] = {}  # per task id; each id is polled by one thread at a time
         self._pool: Optional[ThreadPoolExecutor] = None
 
     def poll_one(self, task_id: str) -> Answer:
         """The task dict of ``task_id`` or the typed error of that call."""
         try:
-            task = task_to_dict(task_from_body(self.client.describe_task(task_id), task_id))
-        except ResponseParseError as err:
-            count = self._bad_answers.get(task_id, 0) + 1
-            self._bad_answers[task_id] = count
-            return TransientAnswerError.from_error(err) if count < self.bad_answer_limit else err
+            return task_to_dict(task_from_body(self.client.describe_task(task_id), task_id))
         except EfloError as err:
             return err
-        self._bad_answers.pop(task_id, None)
-        return task
 
     def __call__(self, ids: List[str]) -> Dict[str, Answer]:
         clock = self.clock

@@ -67,7 +67,9 @@ Outcomes per task
 Errors
     Retryable (``EfloError.retryable`` true: throttling, 5xx, :class:`TransportError`; and
     :class:`DeadlineExceeded`): counted in ``retries``, the task is polled again later; they fail the wait
-    only by outlasting the deadline. Anything else (auth, signature, configuration, 4xx): the wait ends at
+    only by outlasting the deadline. An unusable answer (:class:`ResponseParseError`: truncated JSON, a 200
+    without a task) is polled again the same way until ``max_bad_answers`` of them came in a row for one task
+    (an endpoint that is not eflo-controller fails in minutes, not at the timeout). Anything else (auth, signature, configuration, 4xx): the wait ends at
     once with status ``error`` and ``outcome.error`` set.
 
 ``fail_fast``
@@ -109,6 +111,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ConfigurationError,
     DeadlineExceeded,
     EfloError,
+    ResponseParseError,
     TransportError,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress
@@ -231,6 +234,7 @@ class WaitConfig:
     not_found_grace: float = 60.0
     summary_window: float = 30.0  # longest time a transition waits in the event buffer (big batches)
     max_transitions_per_task: int = 50
+    max_bad_answers: int = 5  # unusable answers in a row for one task (truncated JSON, a 200 without a task)
 
 
 def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -> None:
@@ -556,7 +560,7 @@ class TaskRecord:
     __slots__ = (
         "task_id", "order", "task", "task_state", "task_type", "step", "update_time", "result", "reason",
         "warning", "polls", "poll_failures", "last_error", "not_found", "finished_at", "last_poll",
-        "last_change", "attempt", "next_poll", "transitions",
+        "last_change", "attempt", "next_poll", "transitions", "bad_answers",
     )
 
     def __init__(self, task_id: str, order: int, start: float, max_transitions: int) -> None:
@@ -580,6 +584,7 @@ class TaskRecord:
         self.attempt = 0
         self.next_poll = start
         self.transitions: Deque[Dict[str, Any]] = deque(maxlen=max_transitions)
+        self.bad_answers = 0  # unusable answers in a row
 
     @property
     def seen(self) -> bool:
@@ -860,6 +865,7 @@ class _Waiter:
         record.task = data
         record.not_found = False
         record.last_error = None
+        record.bad_answers = 0
         record.task_type = _text(data.get("task_type"))
         record.update_time = _text(data.get("update_time"))
         self.track_transition(record, _text(data.get("task_state")), current_step(data), now)
@@ -935,7 +941,9 @@ class _Waiter:
                 progress.format_duration(now - self.start), _fmt_number(self.config.not_found_grace), error.msg)
             self.finish_task(record, RESULT_FAILED, now)
             return
-        if _is_retryable(error):
+        if isinstance(error, ResponseParseError):
+            record.bad_answers += 1
+        if _is_retryable(error) or 0 < record.bad_answers < self.config.max_bad_answers:
             self.retries += 1
             record.poll_failures += 1
             record.last_error = error.msg

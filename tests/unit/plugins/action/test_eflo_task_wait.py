@@ -416,8 +416,9 @@ def test_an_endpoint_that_never_answers_a_task_fails_after_a_few_polls(action_pl
     result = run(action_plugin, task_id="i1", timeout=36000)
 
     assert result["failed"] is True
-    assert len(fake.requests) == plugin.BAD_ANSWER_LIMIT
-    assert result["retries"] == plugin.BAD_ANSWER_LIMIT - 1
+    limit = waiter.WaitConfig().max_bad_answers
+    assert len(fake.requests) == limit
+    assert result["retries"] == limit - 1
     assert "polling task i1 failed" in result["msg"] and "Welcome" in result["msg"]
     assert result["elapsed"] < 3600
 

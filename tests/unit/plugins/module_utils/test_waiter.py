@@ -21,6 +21,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     CredentialsError,
     DeadlineExceeded,
     EfloError,
+    ResponseParseError,
     TransportError,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
@@ -681,6 +682,25 @@ def test_fatal_errors_end_the_wait_at_once(error: EfloError) -> None:
     assert result["failed"] is True
     for key, value in error.to_result().items():
         assert result[key] == value
+
+
+def test_unusable_answers_are_polled_again_until_too_many_in_a_row() -> None:
+    bad = ResponseParseError("DescribeTask answer is not a task.", body_excerpt="<html>", status=200)
+    answers: List[Answer] = [bad, bad, task("i1", "running")] + [bad] * 4 + [task("i1", "execution_success")]
+    state = {"n": 0}
+
+    def script(elapsed: float) -> Answer:
+        state["n"] += 1
+        return answers[min(state["n"], len(answers)) - 1]
+
+    outcome = wait({"i1": script}, WaitConfig(max_bad_answers=5, **FAST))
+    assert outcome.status == "success", outcome.msg  # a good answer in between resets the count
+    assert outcome.retries == 6
+
+    outcome, service, _clock = run({"i1": constant(bad)}, WaitConfig(max_bad_answers=3, timeout=36000, **FAST))
+    assert outcome.status == "error" and outcome.error is bad
+    assert service.api_calls == 3 and outcome.retries == 2
+    assert "polling task i1 failed" in outcome.msg
 
 
 def test_fetch_raising_counts_for_the_whole_batch() -> None:
