@@ -102,16 +102,19 @@ class EfloAnsibleModule(AnsibleModule):
         self.mask(*nested_secret_values(value))
 
     def check_libraries(self) -> None:
-        """Fail with a clear message when httpx, pydantic v2 or jmespath are missing."""
-        problem = library_problem()
+        """Fail with a clear message when httpx, pydantic or jmespath are missing. Only looked for, not imported:
+        the client imports what it uses (see :func:`options.build_client_with_credentials`)."""
+        problem = library_problem(uses_httpx=False, uses_pydantic=False)
         if problem:
             self.fail_json(msg=problem)
 
     def build_client(self, **kwargs: Any) -> Any:
         """A ready ``EfloClient`` (credentials resolved once, ``self.credentials_source`` set).
 
-        ``kwargs`` go to ``options.build_client_with_credentials`` (tests pass ``transport``).
+        ``kwargs`` go to ``options.build_client_with_credentials`` (tests pass ``transport``). A module run is
+        one-shot, so it gets the light standard-library wire when it can (``light``, see :mod:`wire`).
         """
+        kwargs.setdefault("light", True)
         client, credentials = build_client_with_credentials(
             self.params,
             dict(os.environ),

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""EfloClient: signed eflo-controller RPC calls over one reused ``httpx.Client``.
+"""EfloClient: signed eflo-controller RPC calls over one reused connection pool (a :mod:`wire`).
 
 * Every attempt is signed again with a fresh date and nonce and the provider's current credentials.
 * Retries follow :mod:`retry`: bounded by ``ClientConfig.retries`` and by the caller's ``deadline`` (a value
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import random
 import re
-import socket
+import os
 import ssl
 import sys
 import threading
@@ -44,13 +44,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import fl
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import parse_retry_after, plan_retry
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import SignedRequest, new_nonce, sign_rpc_request
 
-try:
-    import httpx
-
-    HAS_HTTPX = True
-except ImportError:  # pragma: no cover - exercised by the sanity import test
-    httpx = None  # type: ignore[assignment]
-    HAS_HTTPX = False
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, Wire, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import CredentialProvider, Credentials
@@ -206,12 +200,6 @@ def _signature_of(signed: SignedRequest) -> Optional[str]:
 
 
 # ------------------------------------------------------------------------------------------------ responses
-class _BodyTooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
 def _json_object(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """(object, None) or (None, why the body is not a JSON object)."""
     if not raw.strip():
@@ -242,52 +230,45 @@ def _envelope_error(data: Mapping[str, Any]) -> Optional[Tuple[str, Optional[str
     return None
 
 
-def _root_causes(exc: BaseException) -> List[BaseException]:
-    chain: List[BaseException] = []
-    current: Optional[BaseException] = exc
-    while current is not None and current not in chain and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
-def _is_certificate_error(exc: BaseException) -> bool:
-    for item in _root_causes(exc):
-        if isinstance(item, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(item):
-            return True
-    return False
-
-
-def _is_name_resolution_error(exc: BaseException) -> bool:
-    """True when the host name of the endpoint did not resolve (an unknown region, a typo in the endpoint)."""
-    return any(isinstance(item, socket.gaierror) for item in _root_causes(exc))
-
-
-def _verify_option(config: ClientConfig) -> Any:
-    """httpx ``verify``: False, True (system / SSL_CERT_FILE store) or an SSLContext for ``ca_bundle``."""
-    if not config.validate_certs:
-        return False
-    if not config.ca_bundle:
-        return True
+def _default_ca_context(env: Mapping[str, str]) -> ssl.SSLContext:
+    """The CA store for ``validate_certs`` without ``ca_bundle``: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else
+    certifi's bundle (installed with httpx), else the system store. The same store httpx loads by default."""
+    if (env.get("SSL_CERT_FILE") or "").strip():
+        return ssl.create_default_context(cafile=env["SSL_CERT_FILE"])
+    if (env.get("SSL_CERT_DIR") or "").strip():
+        return ssl.create_default_context(capath=env["SSL_CERT_DIR"])
     try:
-        return ssl.create_default_context(cafile=config.ca_bundle)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigurationError(
-            "ca_bundle %r could not be loaded (%s): point it at a PEM file of CA certificates" % (config.ca_bundle, exc)
-        ) from None
+        import certifi  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
-def tls_verify(config: ClientConfig) -> Any:
-    """The httpx ``verify`` for HTTPS calls made with ``config``, built once so that clients can share it.
+def tls_verify(config: ClientConfig, env: Optional[Mapping[str, str]] = None) -> ssl.SSLContext:
+    """The ``ssl.SSLContext`` for HTTPS calls made with ``config``, built once so that clients can share it.
 
-    False without ``validate_certs``; else one ``ssl.SSLContext``: the ``ca_bundle``, or what httpx itself
-    would load for ``verify=True`` (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi's bundle).
+    Without ``validate_certs``: a context that checks nothing. Else the ``ca_bundle``, or the default store
+    (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` of ``env``, default ``os.environ``, else certifi's bundle).
     Loading a CA bundle takes tens of milliseconds, so a module run should do it at most once.
     """
-    verify = _verify_option(config)
-    if verify is True:
-        verify = httpx.create_ssl_context(verify=True, trust_env=True)
-    return verify
+    if not config.validate_certs:
+        return _unverified_context()
+    try:
+        if config.ca_bundle:
+            return ssl.create_default_context(cafile=config.ca_bundle)
+        return _default_ca_context(os.environ if env is None else env)
+    except (OSError, ssl.SSLError) as exc:
+        where = "ca_bundle %r" % (config.ca_bundle,) if config.ca_bundle else "The CA store (SSL_CERT_FILE, SSL_CERT_DIR or certifi)"
+        raise ConfigurationError(
+            "%s could not be loaded (%s): point it at a PEM file of CA certificates" % (where, exc)
+        ) from None
 
 
 def plain_http_verify() -> ssl.SSLContext:
@@ -299,11 +280,11 @@ def plain_http_verify() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def endpoint_verify(config: ClientConfig) -> Any:
-    """The ``verify`` of the API client: :func:`plain_http_verify` for an ``http://`` endpoint, else as configured."""
+def endpoint_verify(config: ClientConfig) -> ssl.SSLContext:
+    """The ``verify`` of the API client: :func:`plain_http_verify` for an ``http://`` endpoint, else :func:`tls_verify`."""
     if urlsplit(config.endpoint_url).scheme == "http":
         return plain_http_verify()
-    return _verify_option(config)
+    return tls_verify(config)
 
 
 def _check_config(config: ClientConfig) -> None:
@@ -337,18 +318,16 @@ class EfloClient:
         credentials: "CredentialProvider",
         *,
         transport: Any = None,
+        wire: Optional[Wire] = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: Optional[random.Random] = None,
         wall_clock: Callable[[], datetime] = utcnow,
         verify: Any = None,
     ) -> None:
-        """``verify``: the httpx ``verify`` to use (an ``ssl.SSLContext`` shared with another client, see
-        :func:`tls_verify`); ``None`` derives it from ``config`` (:func:`endpoint_verify`)."""
-        if not HAS_HTTPX:
-            raise ConfigurationError(
-                "Missing Python library httpx: install httpx, pydantic>=2 and jmespath on the host that runs the module."
-            )
+        """``wire``: what moves the bytes (:mod:`wire`); ``None`` makes a :class:`wire_httpx.HttpxWire` with
+        ``transport`` (an httpx transport, for tests) and ``verify`` (an ``ssl.SSLContext`` shared with another
+        client, see :func:`tls_verify`; ``None`` derives it from ``config`` with :func:`endpoint_verify`)."""
         _check_config(config)
         self.config = config
         self.base_url = config.endpoint_url.rstrip("/")
@@ -361,13 +340,7 @@ class EfloClient:
         self._rng = rng or random.Random()
         self._wall_clock = wall_clock
         self._local = threading.local()  # the redactor of this thread's last attempt (describe_task's own errors)
-        self._http = httpx.Client(
-            transport=transport,
-            verify=endpoint_verify(config) if verify is None else verify,
-            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
-            trust_env=True,
-            follow_redirects=False,
-        )
+        self._wire = wire if wire is not None else _httpx_wire(config, transport, endpoint_verify(config) if verify is None else verify)
 
     # --------------------------------------------------------------------------------------- public API
     def call(
@@ -413,9 +386,14 @@ class EfloClient:
             )
         return data
 
+    @property
+    def wire_name(self) -> str:
+        """The wire's class name (``HttpxWire`` or ``StdlibWire``), for diagnostics."""
+        return type(self._wire).__name__
+
     def close(self) -> None:
-        """Close the HTTP client (its connection pool)."""
-        self._http.close()
+        """Close the wire (its connections)."""
+        self._wire.close()
 
     def __enter__(self) -> "EfloClient":
         return self
@@ -504,12 +482,13 @@ class EfloClient:
         return DeadlineExceeded(msg, last_error)
 
     # ------------------------------------------------------------------------------------- one attempt
-    def _timeout(self, deadline: Optional[float]) -> Any:
+    def _timeouts(self, deadline: Optional[float]) -> Tuple[float, float]:
+        """(connect, read) timeouts of one attempt: the configured ones, cut to what is left before ``deadline``."""
         connect, read = self.config.connect_timeout, self.config.read_timeout
         if deadline is not None:
             remaining = max(deadline - self._clock(), _MIN_TIMEOUT)
             connect, read = min(connect, remaining), min(read, remaining)
-        return httpx.Timeout(read, connect=connect, pool=connect)
+        return connect, read
 
     def _sign(self, action: str, body: Dict[str, str], query: Dict[str, str], creds: "Credentials") -> SignedRequest:
         return sign_rpc_request(
@@ -530,83 +509,61 @@ class EfloClient:
         signed = self._sign(action, body, query, creds)
         redact = _Redactor([creds.access_key_secret, creds.security_token, _signature_of(signed)])
         self._local.redact = redact
-        request = self._http.build_request(
-            signed.method, signed.url, headers=signed.headers, content=signed.body, timeout=self._timeout(deadline)
-        )
+        connect, read = self._timeouts(deadline)
         self.requests += 1
-        status, headers, raw = self._exchange(action, request, redact)
+        status, headers, raw = self._exchange(action, signed, connect, read, redact)
         if 200 <= status < 300:
             return self._success(action, status, headers, raw, redact)
         raise self._api_error(action, status, headers, raw, redact)
 
-    def _exchange(self, action: str, request: Any, redact: _Redactor) -> Tuple[int, Any, bytes]:
-        """Send ``request`` and read the body (capped): (status, headers, bytes)."""
+    def _exchange(self, action: str, signed: SignedRequest, connect: float, read: float, redact: _Redactor) -> Tuple[int, Any, bytes]:
+        """Send ``signed`` over the wire and read the body (capped): (status, headers, bytes)."""
         try:
-            response = self._http.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(action, exc, redact, before_answer=True) from None
-        try:
-            raw = self._read_capped(response)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(action, exc, redact, before_answer=False) from None
-        except _BodyTooLarge as too_large:
+            answer = self._wire.exchange(signed.method, signed.url, signed.headers, signed.body, connect_timeout=connect, read_timeout=read)
+        except WireError as exc:
+            raise self._transport_error(action, exc, redact) from None
+        except BodyTooLarge as too_large:
             raise ResponseParseError(
                 "%s %s answered HTTP %d with a body larger than %d MiB (at least %d bytes); it was not read. "
                 "Check that the endpoint is an eflo-controller endpoint." % (
-                    SERVICE, action, response.status_code, MAX_BODY_BYTES // (1024 * 1024), too_large.size),
-                status=response.status_code,
-                request_id=response.headers.get("x-acs-request-id"),
+                    SERVICE, action, too_large.status, MAX_BODY_BYTES // (1024 * 1024), too_large.size),
+                status=too_large.status,
+                request_id=too_large.headers.get("x-acs-request-id"),
                 action=action,
             ) from None
-        finally:
-            response.close()
-        return response.status_code, response.headers, raw
+        return answer.status, answer.headers, answer.body
 
-    @staticmethod
-    def _read_capped(response: Any) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise _BodyTooLarge(int(declared))
-        chunks: List[bytes] = []
-        total = 0
-        for chunk in response.iter_bytes():
-            total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                raise _BodyTooLarge(total)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _transport_error(self, action: str, exc: Exception, redact: _Redactor, *, before_answer: bool) -> EfloError:
-        detail = redact(str(exc) or type(exc).__name__) or type(exc).__name__
+    def _transport_error(self, action: str, exc: WireError, redact: _Redactor) -> EfloError:
+        detail = redact(exc.detail) or exc.name
         where = "%s %s to %s" % (SERVICE, action, self.base_url)
-        if isinstance(exc, httpx.UnsupportedProtocol):
+        if exc.kind == "unsupported":
             return ConfigurationError("%s: %s. Use an http:// or https:// endpoint." % (where, detail))
-        if before_answer and isinstance(exc, httpx.ConnectError) and _is_certificate_error(exc):
+        if exc.kind == "tls":
             return TransportError(
                 "%s failed: the TLS certificate could not be verified (%s). Set ca_bundle to the CA that signed "
                 "the endpoint's certificate, or validate_certs: false for a test endpoint only." % (where, detail),
                 kind="tls",
             )
-        if before_answer and isinstance(exc, httpx.ConnectError) and _is_name_resolution_error(exc):
+        if exc.kind == "dns":
             return TransportError(
                 "%s failed: the host name %s could not be resolved (%s: %s). Check region_id (eflo-controller is not "
                 "offered in every region) or endpoint, and the DNS and proxy settings."
-                % (where, urlsplit(self.base_url).hostname, type(exc).__name__, detail),
+                % (where, urlsplit(self.base_url).hostname, exc.name, detail),
                 kind="connect",
             )
-        if before_answer and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)):
+        if exc.kind == "connect":
             return TransportError(
                 "%s failed: could not connect (%s: %s). Check the endpoint, the network and any proxy settings."
-                % (where, type(exc).__name__, detail),
+                % (where, exc.name, detail),
                 kind="connect",
             )
-        if isinstance(exc, httpx.TimeoutException):
+        if exc.kind == "timeout":
             return TransportError(
                 "%s failed: timed out waiting for the answer (%s: %s); read_timeout is %gs."
-                % (where, type(exc).__name__, detail, self.config.read_timeout),
+                % (where, exc.name, detail, self.config.read_timeout),
                 kind="timeout",
             )
-        return TransportError("%s failed: %s: %s." % (where, type(exc).__name__, detail), kind="network")
+        return TransportError("%s failed: %s: %s." % (where, exc.name, detail), kind="network")
 
     def _success(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> Dict[str, Any]:
         data, problem = _json_object(raw)
@@ -680,6 +637,27 @@ class EfloClient:
             retry_after=retry_after,
             action=action,
         )
+
+
+def _httpx_wire(config: ClientConfig, transport: Any, verify: Any) -> Wire:
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_httpx import (  # pylint: disable=import-outside-toplevel
+        HAS_HTTPX,
+        HttpxWire,
+    )
+
+    if not HAS_HTTPX:
+        raise ConfigurationError(
+            "Missing Python library httpx: install httpx, pydantic>=2 and jmespath on the host that runs the module."
+        )
+    return HttpxWire(verify=verify, max_body=MAX_BODY_BYTES, connect_timeout=config.connect_timeout,
+                     read_timeout=config.read_timeout, transport=transport)
+
+
+def stdlib_wire(config: ClientConfig, verify: Any = None) -> Wire:
+    """The light wire of a one-shot module run (see :mod:`wire`), with ``verify`` or :func:`endpoint_verify`."""
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_stdlib import StdlibWire  # pylint: disable=import-outside-toplevel
+
+    return StdlibWire(verify=endpoint_verify(config) if verify is None else verify, max_body=MAX_BODY_BYTES)
 
 
 def _reason(status: int) -> str:

@@ -60,10 +60,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (
     sign_v2_get,
 )
 
-try:
-    import httpx
-except ImportError:  # pragma: no cover - exercised by the sanity import test
-    httpx = None  # type: ignore[assignment]
 
 REFRESH_MARGIN = timedelta(minutes=15)
 DEFAULT_STS_ENDPOINT = "https://sts.aliyuncs.com"
@@ -282,6 +278,16 @@ def role_spec(raw: Mapping[str, Any], where: str, now: datetime) -> RoleSpec:
 _NO_TIMEOUT_OVERRIDE = object()
 
 
+def _httpx() -> Any:
+    """The httpx module, imported when a provider first sends a request (its HTTP client is an httpx.Client);
+    ``None`` when it is missing. Static and environment credentials never import it."""
+    try:
+        import httpx  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - reported by options.library_problem
+        return None
+    return httpx
+
+
 def _send(
     http: Any,
     method: str,
@@ -296,6 +302,7 @@ def _send(
     kwargs: Dict[str, Any] = {"headers": dict(headers or {})}
     if timeout is not _NO_TIMEOUT_OVERRIDE:
         kwargs["timeout"] = timeout
+    httpx = _httpx()
     connect_errors = (httpx.ConnectError, httpx.ConnectTimeout) if httpx is not None else ()
     timeout_errors = (httpx.TimeoutException,) if httpx is not None else ()
     request_errors = (httpx.HTTPError, httpx.InvalidURL) if httpx is not None else ()

@@ -18,6 +18,9 @@ never-raising parsers of :mod:`lenient`, so validating a JSON object cannot fail
 :class:`~errors.ResponseParseError` for a body that is not the answer that was due (not an object, or an
 error envelope without ``TaskState``).
 
+DescribeTask is read by :mod:`answers` (plain functions, no pydantic); :func:`task_from_body` validates the
+:class:`Task` from that reading, so the model and ``eflo_task_info``'s plain dict always agree.
+
 Timestamps are stored already normalised to ISO 8601 UTC text (see :func:`lenient.parse_timestamp`);
 :func:`lenient.parse_datetime` turns them back into datetimes for elapsed-time arithmetic.
 
@@ -27,15 +30,22 @@ functions raise :class:`~errors.ConfigurationError` with an install hint when it
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Annotated, Any, Dict, List, Mapping, Optional
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
-    ConfigurationError,
-    ResponseParseError,
-    excerpt,
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.answers import (
+    STEP_FIELDS,
+    SUB_TASK_FIELDS,
+    TASK_FIELDS,
+    answer_error,
+    api_names,
+    json_type,
+    object_list,
+    scalar_text,
+    task_dict,
+    task_fields,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (  # pylint: disable=unused-import
     STATE_FAILURE,
     STATE_PENDING,
@@ -119,34 +129,8 @@ MISSING_PYDANTIC_MSG = (
 
 
 def _object_list(value: Any) -> List[Any]:
-    """A list of JSON objects from ``null``, a list (non-objects dropped), one object, an object wrapping the
-    list (``{"Step": [...]}``) or a JSON string of any of these. Returns ``value`` itself when it is already fine."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if not text or text[0] not in "[{":
-            return []
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
-            return []
-    if isinstance(value, dict):
-        if not value:
-            return []
-        if len(value) == 1:
-            only = next(iter(value.values()))
-            if isinstance(only, list):
-                return _object_list(only)
-        return [value]
-    if isinstance(value, list):
-        for item in value:
-            if not isinstance(item, (dict, BaseModel)):
-                return [item for item in value if isinstance(item, (dict, BaseModel))]
-        return value
-    if isinstance(value, tuple):
-        return [item for item in value if isinstance(item, (dict, BaseModel))]
-    return []
+    """:func:`answers.object_list`, keeping models that are already built."""
+    return object_list(value, (dict, BaseModel))
 
 
 def _json_value(value: Any) -> Any:
@@ -166,8 +150,7 @@ RawJson = Annotated[Any, BeforeValidator(_json_value)]
 
 def _api(name: str, default: Any = None) -> Any:
     """A field read from ``Name``, ``name`` (lower camel, as some gateways write) or ``snake_name``."""
-    lower = name[0].lower() + name[1:]
-    choices = AliasChoices(name, lower, camel_to_snake(name))
+    choices = AliasChoices(*api_names(name))
     if isinstance(default, list):
         return Field(default_factory=list, validation_alias=choices)
     return Field(default=default, validation_alias=choices)
@@ -313,55 +296,6 @@ def _require_pydantic() -> None:
         raise ConfigurationError(MISSING_PYDANTIC_MSG)
 
 
-def _body_excerpt(body: Any) -> str:
-    try:
-        text = json.dumps(body, ensure_ascii=False, sort_keys=False, default=str)
-    except (ValueError, TypeError, RecursionError):
-        try:
-            text = repr(body)
-        except (ValueError, RecursionError):
-            text = "<%s>" % type(body).__name__
-    return excerpt(text)
-
-
-def _first_text(body: Mapping[str, Any], *keys: str) -> Optional[str]:
-    for key in keys:
-        text = to_text(body.get(key))
-        if text is not None and text.strip():
-            return text
-    return None
-
-
-def _scalar_text(value: Any) -> Optional[str]:
-    """Non-blank text of a scalar (a string, number or boolean); ``None`` for objects, lists and blanks."""
-    if isinstance(value, (dict, list, tuple)):
-        return None
-    text = to_text(value)
-    if text is None or not text.strip():
-        return None
-    return text
-
-
-def _envelope_error(action: str, body: Any, problem: str, envelope: bool = True) -> ResponseParseError:
-    """The error for an answer that is not the one due: names the problem, says whether the body is an error
-    envelope (with its code and message when it has them) and quotes a trimmed excerpt."""
-    code = message = request_id = None
-    if isinstance(body, Mapping):
-        info = body.get("ErrorCodeInfo") or body.get("errorCodeInfo")
-        detail: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
-        code = _first_text(body, "Code", "code") or _first_text(detail, "ErrorCode", "errorCode", "Code")
-        message = _first_text(body, "Message", "message") or _first_text(detail, "ErrorMessage", "errorMessage", "Message")
-        request_id = _first_text(body, "RequestId", "requestId")
-    quoted = _body_excerpt(body)
-    msg = "%s %s" % (action, problem)
-    if code or message:
-        msg += " It is an error envelope (code %s: %s), not a %s answer." % (code or "-", message or "-", action)
-    elif envelope:
-        msg += " It looks like an error envelope, not a %s answer." % action
-    msg += " Body: %s" % quoted
-    return ResponseParseError(msg, code=code, message=message, request_id=request_id, body_excerpt=quoted, action=action)
-
-
 def _built(model: Any) -> Any:
     """``model`` with its validator built (once). The models defer their build to their first use, and pydantic's
     own deferred build is not safe when several threads (the wait's poll threads) use a model for the first time
@@ -378,101 +312,41 @@ def _validated(model: Any, body: Mapping[str, Any], action: str) -> Any:
     try:
         return model.model_validate(body if isinstance(body, dict) else dict(body))
     except (ValidationError, ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - fields never fail
-        raise _envelope_error(action, body, "answer could not be read (%s)." % type(exc).__name__) from None
+        raise answer_error(action, body, "answer could not be read (%s)." % type(exc).__name__) from None
 
 
 # ------------------------------------------------------------------------------------------- public API
 
 
 def task_from_body(body: Any, task_id: str) -> Task:
-    """The :class:`Task` of a DescribeTask answer for ``task_id``.
+    """The :class:`Task` of a DescribeTask answer for ``task_id``: validated from :func:`answers.task_fields`.
 
     Raises :class:`~errors.ResponseParseError` when ``body`` is not a JSON object or has no usable
     ``TaskState`` (an error envelope such as ``{"ErrorCodeInfo": {"Success": false, ...}}`` in a 200 answer);
     the message quotes a trimmed excerpt of the body. ``task_id`` wins over a ``TaskId`` in the body.
     """
     _require_pydantic()
-    action = "DescribeTask"
-    label = "answer for task %s" % (task_id,)
-    if not isinstance(body, Mapping):
-        raise _envelope_error(action, body, "%s is not a JSON object (got %s)." % (label, _json_type(body)), envelope=False)
-    state = body.get("TaskState", body.get("taskState"))
-    if _scalar_text(state) is None:
-        problem = "has no TaskState." if state is None else "has no usable TaskState (%s)." % _json_type(state)
-        raise _envelope_error(action, body, "%s %s" % (label, problem))
-    task = _validated(Task, body, action)
-    if task_id:
-        task.task_id = str(task_id)
-    return task
+    return _validated(Task, task_fields(body, task_id), "DescribeTask")
 
 
 def sub_task_to_dict(sub_task: SubTask) -> Dict[str, Any]:
-    return {
-        "task_id": sub_task.task_id,
-        "task_type": sub_task.task_type,
-        "task_state": sub_task.task_state,
-        "create_time": sub_task.create_time,
-        "update_time": sub_task.update_time,
-        "message": sub_task.message,
-    }
+    """The snake_case dict of a sub-task."""
+    return {field: getattr(sub_task, field) for field, _name, _read in SUB_TASK_FIELDS}
 
 
 def step_to_dict(step: Step) -> Dict[str, Any]:
-    return {
-        "step_name": step.step_name,
-        "step_type": step.step_type,
-        "step_state": step.step_state,
-        "stage_tag": step.stage_tag,
-        "start_time": step.start_time,
-        "update_time": step.update_time,
-        "message": step.message,
-        "sub_tasks": [sub_task_to_dict(sub_task) for sub_task in step.sub_tasks],
-    }
-
-
-def _copy_step_dict(step: Dict[str, Any]) -> Dict[str, Any]:
-    # failed_steps repeat steps[] entries: copies, so YAML output never shows anchors/aliases
-    copied = dict(step)
-    copied["sub_tasks"] = [dict(sub_task) for sub_task in step["sub_tasks"]]
-    return copied
+    """The snake_case dict of a step, with its sub-tasks."""
+    result = {field: getattr(step, field) for field, _name, _read in STEP_FIELDS}
+    result["sub_tasks"] = [sub_task_to_dict(sub_task) for sub_task in step.sub_tasks]
+    return result
 
 
 def task_to_dict(task: Task) -> Dict[str, Any]:
-    """The snake_case dict documented in ``eflo_task_info`` RETURN, with the derived flags.
-
-    ``is_finished``/``is_succeeded`` come from :func:`classify_state` of ``task_state``; ``failed_steps`` are
-    the steps whose ``step_state`` is a failure; ``failed_sub_tasks`` the sub-tasks whose ``task_state`` is a
-    failure, each with the ``step_name`` it belongs to (a task can succeed with failed sub-tasks).
-    """
-    steps = [step_to_dict(step) for step in task.steps]
-    failed_steps: List[Dict[str, Any]] = []
-    failed_sub_tasks: List[Dict[str, Any]] = []
-    for step in steps:
-        if classify_state(step["step_state"]) == STATE_FAILURE:
-            failed_steps.append(_copy_step_dict(step))
-        for sub_task in step["sub_tasks"]:
-            if classify_state(sub_task["task_state"]) == STATE_FAILURE:
-                failed = dict(sub_task)
-                failed["step_name"] = step["step_name"]
-                failed_sub_tasks.append(failed)
-    state_class = classify_state(task.task_state)
-    return {
-        "task_id": task.task_id,
-        "task_type": task.task_type,
-        "task_state": task.task_state,
-        "cluster_id": task.cluster_id,
-        "cluster_name": task.cluster_name,
-        "message": task.message,
-        "node_ids": list(task.node_ids),
-        "create_time": task.create_time,
-        "update_time": task.update_time,
-        "steps": steps,
-        "request_id": task.request_id,
-        "is_finished": state_class != STATE_PENDING,
-        "is_succeeded": state_class == STATE_SUCCESS,
-        "failed_steps": failed_steps,
-        "failed_sub_tasks": failed_sub_tasks,
-    }
+    """The snake_case dict documented in ``eflo_task_info`` RETURN, with the derived flags (:func:`answers.task_dict`)."""
+    fields = {field: getattr(task, field) for field, _name, _read in TASK_FIELDS}
+    fields["steps"] = [step_to_dict(step) for step in task.steps]
+    fields["request_id"] = task.request_id
+    return task_dict(fields)
 
 
 def cluster_from_body(body: Any) -> Cluster:
@@ -483,9 +357,9 @@ def cluster_from_body(body: Any) -> Cluster:
     _require_pydantic()
     action = "DescribeCluster"
     if not isinstance(body, Mapping):
-        raise _envelope_error(action, body, "answer is not a JSON object (got %s)." % _json_type(body), envelope=False)
-    if _scalar_text(body.get("ClusterId", body.get("clusterId"))) is None:
-        raise _envelope_error(action, body, "answer has no ClusterId.")
+        raise answer_error(action, body, "answer is not a JSON object (got %s)." % json_type(body), envelope=False)
+    if scalar_text(body.get("ClusterId", body.get("clusterId"))) is None:
+        raise answer_error(action, body, "answer has no ClusterId.")
     return _validated(Cluster, body, action)
 
 
@@ -529,9 +403,9 @@ def node_page_from_body(body: Any) -> NodePage:
     _require_pydantic()
     action = "ListClusterNodes"
     if not isinstance(body, Mapping):
-        raise _envelope_error(action, body, "answer is not a JSON object (got %s)." % _json_type(body), envelope=False)
+        raise answer_error(action, body, "answer is not a JSON object (got %s)." % json_type(body), envelope=False)
     if "Nodes" not in body and "nodes" not in body and _looks_like_error(body):
-        raise _envelope_error(action, body, "answer has no Nodes.")
+        raise answer_error(action, body, "answer has no Nodes.")
     return _validated(NodePage, body, action)
 
 
@@ -568,19 +442,3 @@ def node_to_dict(node: Node) -> Dict[str, Any]:
         "create_time": node.create_time,
         "expired_time": node.expired_time,
     }
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__

@@ -37,6 +37,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import (
     EfloClient,
     build_user_agent,
     plain_http_verify,
+    stdlib_wire,
     tls_verify,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (
@@ -49,14 +50,9 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.endpoint import resolve_endpoint
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
-
-try:
-    import httpx
-except ImportError:  # pragma: no cover - exercised by the sanity import test
-    httpx = None  # type: ignore[assignment]
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import proxy_configured
 
 REQUIRED_LIBRARIES = (("httpx", "httpx"), ("pydantic", "pydantic>=2"), ("jmespath", "jmespath"))
-LOOKED_FOR_ONLY = frozenset({"jmespath"})
 LIBRARY_HINT = "install httpx, pydantic>=2 and jmespath on the host that runs the module"
 
 _STRING_OPTIONS = (
@@ -100,15 +96,18 @@ def _findable(module_name: str) -> bool:
         return False
 
 
-def library_problem() -> Optional[str]:
+def library_problem(uses_httpx: bool = True, uses_pydantic: bool = True) -> Optional[str]:
     """``None`` when httpx, pydantic v2 and jmespath are installed, else a message naming what is missing.
 
-    httpx and pydantic are imported (every run uses them; pydantic's version is checked); jmespath is only
-    looked for, since only a ``query`` or an acceptor imports it.
+    A library a caller uses is imported (and pydantic's version checked); the others are only looked for, which
+    costs nothing: a one-shot module run that reads its answers without the models (:mod:`answers`) and sends
+    them over the standard library (:mod:`wire_stdlib`) imports neither httpx nor pydantic. jmespath is always
+    only looked for, since only a ``query`` or an acceptor imports it.
     """
+    imported = {"httpx": uses_httpx, "pydantic": uses_pydantic}
     missing: List[str] = []
     for module_name, requirement in REQUIRED_LIBRARIES:
-        if module_name in LOOKED_FOR_ONLY:
+        if not imported.get(module_name, False):
             if not _findable(module_name):
                 missing.append(requirement)
             continue
@@ -267,11 +266,13 @@ def connection_from_params(
     return Connection(client_config=config, credential_options=creds, region_id=region, endpoint_url=endpoint_url)
 
 
-def _credentials_http(config: ClientConfig, transport: Any = None, verify: Any = None) -> "httpx.Client":
-    """The HTTP client the credential providers use for STS and instance-metadata calls (same TLS settings).
+def _credentials_http(config: ClientConfig, transport: Any = None, verify: Any = None) -> Any:
+    """The ``httpx.Client`` the credential providers use for STS and instance-metadata calls (same TLS settings).
 
     ``verify``: the SSL context shared with the API client (:func:`client.tls_verify`); ``None`` builds it.
     """
+    import httpx  # pylint: disable=import-outside-toplevel  # only STS, OIDC and instance-metadata sources get here
+
     if verify is None:
         verify = tls_verify(config)
     return httpx.Client(
@@ -343,6 +344,7 @@ def build_client_with_credentials(
     *,
     user_agent: Optional[str] = None,
     transport: Any = None,
+    light: bool = False,
     **client_kwargs: Any,
 ) -> Tuple[EfloClient, Credentials]:
     """A ready client and the credentials resolved for it (to mask their secrets in the caller's output).
@@ -353,8 +355,12 @@ def build_client_with_credentials(
     go to :class:`EfloClient` (``clock``, ``sleep``, ``rng``...). The credential providers' HTTP client is
     created only if a provider sends a request, and shares the API client's SSL context; closing the
     client also closes it.
+
+    ``light``: a one-shot module run; it gets the standard-library wire (:mod:`wire_stdlib`) unless a test
+    ``transport`` is given or the environment names a proxy (only the httpx wire implements proxies).
     """
-    problem = library_problem()
+    use_stdlib = light and transport is None and "wire" not in client_kwargs and not proxy_configured(env)
+    problem = library_problem(uses_httpx=not use_stdlib, uses_pydantic=False)  # a client does not need the models
     if problem:
         raise ConfigurationError(problem)
     connection = connection_from_params(params, env=env, home=home, user_agent=user_agent)
@@ -365,6 +371,8 @@ def build_client_with_credentials(
         provider = resolve_credentials(connection.credential_options, env=env, home=home, http=http)
         credentials = provider.get()
         client_kwargs.setdefault("verify", tls.api_verify())
+        if use_stdlib:
+            client_kwargs["wire"] = stdlib_wire(config, client_kwargs["verify"])
         client = EfloClient(config, provider, transport=transport, **client_kwargs)
     except BaseException:
         http.close()

@@ -334,9 +334,9 @@ credentials_source:
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import EfloAnsibleModule
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.answers import read_task
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import task_info_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict
 
 EMPTY_ID_HINT = (
     "give the TaskId returned by the operation that started the task (for example the task_id of a "
@@ -471,7 +471,7 @@ def describe_tasks(client: Any, task_ids: List[str], ignore_missing: bool) -> Tu
             tasks.append(missing_task(task_id, exc))
             missing.append(task_id)
             continue
-        task = task_to_dict(task_from_body(body, task_id))
+        task = read_task(body, task_id)
         task["exists"] = True
         tasks.append(task)
     return tasks, missing

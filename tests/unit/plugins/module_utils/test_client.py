@@ -861,36 +861,39 @@ def test_bad_action_and_task_id_fail_before_any_request():
     assert server.requests == []
 
 
-def test_verify_option():
-    verify = client_mod._verify_option  # pylint: disable=protected-access
-    assert verify(ClientConfig(endpoint_url=BASE, validate_certs=False)) is False
-    assert verify(ClientConfig(endpoint_url=BASE, validate_certs=False, ca_bundle="/nonexistent")) is False
-    assert verify(ClientConfig(endpoint_url=BASE)) is True
+def test_tls_verify_without_validate_certs_checks_nothing():
+    for config in (ClientConfig(endpoint_url=BASE, validate_certs=False), ClientConfig(endpoint_url=BASE, validate_certs=False, ca_bundle="/nonexistent")):
+        context = client_mod.tls_verify(config)
+        assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_NONE and not context.check_hostname
+
+
+def test_tls_verify_loads_the_ca_bundle_or_the_default_store(tmp_path):
     certifi = pytest.importorskip("certifi")
-    context = verify(ClientConfig(endpoint_url=BASE, ca_bundle=certifi.where()))
-    assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED
-
-
-def test_tls_verify_builds_one_shareable_context():
-    assert client_mod.tls_verify(ClientConfig(endpoint_url=BASE, validate_certs=False)) is False
-    context = client_mod.tls_verify(ClientConfig(endpoint_url=BASE))
+    context = client_mod.tls_verify(ClientConfig(endpoint_url=BASE, ca_bundle=certifi.where()))
     assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0
+    default = client_mod.tls_verify(ClientConfig(endpoint_url=BASE), env={})
+    assert default.cert_store_stats()["x509_ca"] == context.cert_store_stats()["x509_ca"]  # certifi's bundle, as httpx loads
     with pytest.raises(ConfigurationError, match="could not be loaded"):
         client_mod.tls_verify(ClientConfig(endpoint_url=BASE, ca_bundle="/nonexistent/ca.pem"))
+    empty = tmp_path / "empty.pem"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        client_mod.tls_verify(ClientConfig(endpoint_url=BASE), env={"SSL_CERT_FILE": str(empty)})
+    by_dir = client_mod.tls_verify(ClientConfig(endpoint_url=BASE), env={"SSL_CERT_DIR": str(tmp_path)})
+    assert by_dir.cert_store_stats()["x509_ca"] == 0  # a hashed directory is read lazily; nothing from certifi
 
 
 def test_http_endpoint_gets_a_context_that_trusts_nothing():
     plain = client_mod.endpoint_verify(ClientConfig(endpoint_url="http://127.0.0.1:9"))
     assert isinstance(plain, ssl.SSLContext) and plain.cert_store_stats()["x509_ca"] == 0
     assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
-    assert client_mod.endpoint_verify(ClientConfig(endpoint_url=BASE)) == client_mod._verify_option(  # pylint: disable=protected-access
-        ClientConfig(endpoint_url=BASE))
+    assert client_mod.endpoint_verify(ClientConfig(endpoint_url=BASE)).cert_store_stats()["x509_ca"] > 0
     with EfloClient(ClientConfig(endpoint_url="http://127.0.0.1:9"), FakeProvider()) as client:
-        assert client._http._transport._pool._ssl_context.cert_store_stats()["x509_ca"] == 0  # pylint: disable=protected-access
+        assert client._wire._http._transport._pool._ssl_context.cert_store_stats()["x509_ca"] == 0  # pylint: disable=protected-access
     shared = client_mod.tls_verify(ClientConfig(endpoint_url=BASE))
     with EfloClient(ClientConfig(endpoint_url=BASE), FakeProvider(), verify=shared) as client:
-        assert client._http._transport._pool._ssl_context is shared  # pylint: disable=protected-access
+        assert client._wire._http._transport._pool._ssl_context is shared  # pylint: disable=protected-access
 
 
 def test_proxies_come_from_the_environment(monkeypatch):
@@ -898,7 +901,7 @@ def test_proxies_come_from_the_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     with EfloClient(ClientConfig(endpoint_url=BASE), FakeProvider()) as client:
-        http = client._http  # pylint: disable=protected-access
+        http = client._wire._http  # pylint: disable=protected-access
         assert http.trust_env
         mounts = {pattern.pattern: transport for pattern, transport in http._mounts.items()}  # pylint: disable=protected-access
         assert mounts.get("https://") is not None
@@ -908,7 +911,7 @@ def test_close_and_context_manager():
     client = make(Server(ok()))
     with client as same:
         assert same is client
-    assert client._http.is_closed  # pylint: disable=protected-access
+    assert client._wire._http.is_closed  # pylint: disable=protected-access
 
 
 # ------------------------------------------------------------------------ real sockets on 127.0.0.1
@@ -953,11 +956,11 @@ def local_server():
 def test_one_http_client_and_connection_reused_across_calls(no_proxy_env, local_server):
     url, seen = local_server
     with EfloClient(ClientConfig(endpoint_url=url), FakeProvider()) as client:
-        http = client._http  # pylint: disable=protected-access
+        http = client._wire._http  # pylint: disable=protected-access
         client.describe_task(TASK_ID)
         client.describe_task(TASK_ID)
         client.call("ListClusters")
-        assert client._http is http  # pylint: disable=protected-access
+        assert client._wire._http is http  # pylint: disable=protected-access
     assert len(seen) == 3
     assert len({entry["client"] for entry in seen}) == 1       # same TCP connection: keep-alive through one client
     assert seen[0]["headers"]["host"] == url.split("//")[1]

@@ -2,7 +2,8 @@
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Property tests (hypothesis): the parsers never raise, and a DescribeTask answer with any JSON value in any
-field gives a Task or the collection's own ResponseParseError, never another exception."""
+field gives a Task or the collection's own ResponseParseError, never another exception; the plain reader
+(``answers.read_task``, used by eflo_task_info) and the pydantic model give the same dict or the same error."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.answers import read_task
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ResponseParseError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
     camel_to_snake,
@@ -120,13 +122,19 @@ def check_task_dict(result):
 
 def task_or_parse_error(body):
     try:
+        plain = read_task(body, "i-prop")
+    except ResponseParseError as err:
+        plain = err
+    try:
         task = task_from_body(body, "i-prop")
     except ResponseParseError as err:
         assert err.msg and err.action == "DescribeTask"
         assert len(err.body_excerpt or "") <= 303
+        assert isinstance(plain, ResponseParseError) and plain.msg == err.msg
         return None
     assert isinstance(task, Task)
     check_task_dict(task_to_dict(task))
+    assert plain == task_to_dict(task)
     return task
 
 

@@ -346,7 +346,7 @@ def test_http_endpoint_loads_no_ca_bundle(home: str, monkeypatch: pytest.MonkeyP
     original = options.tls_verify
     monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
     with options.build_client(defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home)[0] as client:
-        context = client._http._transport._pool._ssl_context  # pylint: disable=protected-access
+        context = client._wire._http._transport._pool._ssl_context  # pylint: disable=protected-access
     assert loaded == []
     assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()["x509_ca"] == 0
     assert context.verify_mode == ssl.CERT_REQUIRED  # trusts no peer: a TLS connection through it would fail
@@ -359,7 +359,7 @@ def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, m
     created = spy_credentials_http(monkeypatch)
     params = defaults(region_id="cn-wulanchabu", access_key_id=KEY_ID, access_key_secret=SECRET)
     with options.build_client(params, {}, home)[0] as client:
-        context = client._http._transport._pool._ssl_context  # pylint: disable=protected-access
+        context = client._wire._http._transport._pool._ssl_context  # pylint: disable=protected-access
     assert len(loaded) == 1 and created == []
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0
@@ -432,6 +432,24 @@ def test_library_problem_does_not_import_jmespath(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delitem(options.sys.modules, "jmespath", raising=False)
     assert options.library_problem() is None
     assert "jmespath" not in options.sys.modules
+
+
+def test_a_module_that_does_not_use_pydantic_only_looks_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = options.importlib.import_module
+    real_find_spec = options.importlib.util.find_spec
+    imported: List[str] = []
+
+    def recording_import(name: str, *args: Any) -> Any:
+        imported.append(name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(options.importlib, "import_module", recording_import)
+    assert options.library_problem(uses_pydantic=False) is None
+    assert "pydantic" not in imported and "httpx" in imported
+    monkeypatch.delitem(options.sys.modules, "pydantic", raising=False)
+    monkeypatch.setattr(options.importlib.util, "find_spec", lambda name, *a: None if name == "pydantic" else real_find_spec(name, *a))
+    problem = options.library_problem(uses_pydantic=False)
+    assert problem is not None and problem.startswith("Missing Python libraries: pydantic>=2.")
 
 
 def test_old_pydantic_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

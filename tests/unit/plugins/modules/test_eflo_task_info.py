@@ -295,7 +295,7 @@ def test_unexpected_exception_becomes_a_clear_failure(fake_eflo, run_module, mon
         raise KeyError("surprise")
 
     fake_eflo.tasks["i1"] = fixture_body("describe_task_seed.json")
-    monkeypatch.setattr(eflo_task_info, "task_from_body", boom)
+    monkeypatch.setattr(eflo_task_info, "read_task", boom)
     rc, result, out = run_module(MAIN, args(task_id="i1"))
     assert rc == 1
     assert result["msg"].startswith("eflo_task_info failed unexpectedly: KeyError")
@@ -304,7 +304,7 @@ def test_unexpected_exception_becomes_a_clear_failure(fake_eflo, run_module, mon
 
 
 def test_missing_libraries_fail_before_anything(fake_eflo, run_module, monkeypatch) -> None:
-    monkeypatch.setattr(ansible_module, "library_problem", lambda: "Missing Python libraries: jmespath. To fix it, install it.")
+    monkeypatch.setattr(ansible_module, "library_problem", lambda **_kw: "Missing Python libraries: jmespath. To fix it, install it.")
     rc, result, _out = run_module(MAIN, args(task_id="i1"))
     assert rc == 1
     assert result["msg"].startswith("Missing Python libraries: jmespath")
