@@ -171,7 +171,8 @@ def batch_run(sim: Simulator, ansible: Ansible, variant: str, count: int, settin
     sim.control("DELETE", "/_sim/requests")  # the simulator's request counts and rates now cover this run only
     if variant == "wait":
         extra = dict(base, bench_task_ids=ids, bench_timeout=settings["timeout_s"], bench_delay=settings["delay_s"],
-                     bench_max_delay=settings["max_delay_s"], bench_max_rate=settings["max_rate"])
+                     bench_max_delay=settings["max_delay_s"], bench_max_rate=settings["max_rate"],
+                     bench_task_details=settings.get("task_details", "full"))
         run, calls = _calls_during(sim, lambda: ansible.run("wait.yml", ansible.localhost(), extra))
         task = "Wait"
     else:
@@ -593,12 +594,17 @@ def _top_cumulative(stats: pstats.Stats, wanted: Sequence[str] = (
     return [[_r(c * 1000, 1), label, n] for c, label, n in rows[:15]]
 
 
-def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Mapping[str, Any]) -> Dict[str, Any]:
-    """Python heap of the wait loop in-process (tracemalloc): what the engine itself keeps per task.
+def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Mapping[str, Any],
+                 details: Sequence[str] = ("full", "summary")) -> Dict[str, Any]:
+    """Python heap of the wait loop in-process (tracemalloc): what the engine itself keeps per task, for each
+    ``task_details``.
 
-    Compared with figure 2's PSS of the ansible-playbook tree, the difference is what Ansible's handling of
-    the returned result costs. Slow (tracemalloc); only with ``--memory-probe``.
+    ``heap_after_kb`` is measured after ``to_result()`` with the outcome and the result alive, as in the action
+    plugin; ``records_kb`` is what the outcome alone keeps (measured after dropping the result). Compared with
+    figure 2's PSS of the ansible-playbook tree, the difference is what Ansible's handling of the returned
+    result costs. Slow (tracemalloc); only with ``--memory-probe``.
     """
+    import gc  # pylint: disable=import-outside-toplevel
     import tracemalloc  # pylint: disable=import-outside-toplevel
 
     sys.path.insert(0, str(tree))
@@ -610,25 +616,41 @@ def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Map
     params = {"endpoint": sim.url, "region_id": harness.DEMO_REGION, "retries": 0}
     config = waiter.WaitConfig(timeout=settings["timeout_s"], delay=settings["delay_s"], max_delay=settings["max_delay_s"],
                                max_rate=settings["max_rate"], heartbeat_interval=0)
-    rows = {}
-    for count in sizes:
-        sim.reset()
-        ids = _batch_tasks(sim, count, settings["first_end_s"], settings["last_end_s"])
-        client, _creds = build_client_with_credentials(dict(params), env, str(Path.home()), user_agent="bench")
-        poller = plugin.Poller(client, plugin.poll_workers(config.max_rate))
-        tracemalloc.start()
-        try:
-            outcome = waiter.wait_for_tasks(ids, poller, config, clock=time.monotonic, sleep=time.sleep, rng=random.Random(1))
-            result = outcome.to_result()
-            current, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-            poller.close()
-            client.close()
-        rows[count] = {"heap_after_kb": current // 1024, "heap_peak_kb": peak // 1024, "result_json_kb": len(json.dumps(result)) // 1024}
-    counts = sorted(rows)
-    return {"rows": rows, "kb_per_task_retained": _r((rows[counts[-1]]["heap_after_kb"] - rows[counts[0]]["heap_after_kb"]) / (counts[-1] - counts[0]), 2),
-            "kb_per_task_peak": _r((rows[counts[-1]]["heap_peak_kb"] - rows[counts[0]]["heap_peak_kb"]) / (counts[-1] - counts[0]), 2)}
+    out: Dict[str, Any] = {}
+    for mode in details:
+        rows = {}
+        for count in sizes:
+            sim.reset()
+            ids = _batch_tasks(sim, count, settings["first_end_s"], settings["last_end_s"])
+            client, _creds = build_client_with_credentials(dict(params), env, str(Path.home()), user_agent="bench")
+            poller = plugin.Poller(client, plugin.poll_workers(config.max_rate))
+            gc.collect()
+            tracemalloc.start()
+            try:
+                outcome = waiter.wait_for_tasks(ids, poller, config, clock=time.monotonic, sleep=time.sleep, rng=random.Random(1),
+                                                task_details=mode)
+                result = outcome.to_result()
+                current, peak = tracemalloc.get_traced_memory()
+                result_bytes = len(json.dumps(result))
+                del result
+                gc.collect()
+                records, _peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+                poller.close()
+                client.close()
+            del outcome
+            rows[count] = {"heap_after_kb": current // 1024, "heap_peak_kb": peak // 1024, "records_kb": records // 1024,
+                           "result_json_kb": _r(result_bytes / 1024, 1)}
+        counts = sorted(rows)
+        small, large = counts[0], counts[-1]
+
+        def per_task(key: str, rows: Mapping[int, Mapping[str, Any]] = rows) -> float:
+            return _r((rows[large][key] - rows[small][key]) / (large - small), 2)
+
+        out[mode] = {"rows": rows, "kb_per_task_retained": per_task("heap_after_kb"), "kb_per_task_peak": per_task("heap_peak_kb"),
+                     "kb_per_task_records": per_task("records_kb"), "result_kb_per_task": per_task("result_json_kb")}
+    return out
 
 
 def _stdlib_poll(sim: Simulator, creds: Any, task_id: str, signer: Any, datetime_module: Any) -> Callable[[], Any]:

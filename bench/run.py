@@ -226,9 +226,11 @@ def report(results: Mapping[str, Any]) -> str:
                  ["sum (one poll, whole)", micro["sum_us"]]]
         out.append(_table("CPU per poll, timed directly (us, %s calls each)" % micro["count"], ["step", "us"], rows))
     probe = results.get("profiles", {}).get("memory_probe")
-    if probe:
-        out.append("Memory probe (tracemalloc, in-process): %s; KiB per task retained %s, at peak %s"
-                   % (probe["rows"], probe["kb_per_task_retained"], probe["kb_per_task_peak"]))
+    for mode, row in (probe or {}).items():
+        out.append("Memory probe (tracemalloc, in-process), task_details %s: %s; KiB per task retained %s (records alone %s), "
+                   "at peak %s; result JSON %s KiB per task"
+                   % (mode, row["rows"], row["kb_per_task_retained"], row["kb_per_task_records"], row["kb_per_task_peak"],
+                      row["result_kb_per_task"]))
     for problem in results.get("problems", []):
         out.append("INVALID: " + problem)
     out.append("Total bench time: %s s" % results.get("elapsed_s"))

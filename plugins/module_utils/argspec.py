@@ -97,6 +97,7 @@ _TASK_WAIT: Dict[str, Dict[str, Any]] = {
     "fail_fast": {"type": "bool", "default": True},
     "not_found_grace": {"type": "float", "default": DEFAULT_NOT_FOUND_GRACE},
     "heartbeat_interval": {"type": "float", "default": DEFAULT_HEARTBEAT_INTERVAL},
+    "task_details": {"type": "str", "default": "full", "choices": ["full", "summary"]},
 }
 
 _TASK_ID_EXCLUSIVE: List[List[str]] = [["task_id", "task_ids"]]

@@ -84,11 +84,19 @@ Events (``on_event``, typed, see the classes below; ``progress.format_event`` tu
 
 Status and ``to_result()``
     ``status``: ``success`` | ``failure`` | ``timeout`` | ``error`` (precedence error > failure > timeout).
-    ``to_result()`` gives ``tasks`` (each last task dict plus ``elapsed``, ``polls``, ``transitions`` =
-    ``[{time, task_state, step}]`` with ``time`` in seconds since the wait started; at most
+    ``to_result()`` gives ``tasks`` (each last task dict plus ``step`` (the current step), ``elapsed``, ``polls``,
+    ``transitions`` = ``[{time, task_state, step}]`` with ``time`` in seconds since the wait started; at most
     ``max_transitions_per_task`` most recent), ``succeeded_task_ids``, ``failed_task_ids``,
     ``timed_out_task_ids``, ``pending_task_ids`` (not waited for: fail_fast, error), ``elapsed``, ``polls``,
     ``retries``, ``failed``, ``msg``, ``warnings`` (and the error's detail keys for status ``error``).
+
+``task_details`` (keyword of :func:`wait_for_tasks`: what ``tasks`` holds, and so what the engine keeps per task)
+    ``full`` (default): every task's whole last dict, as above; the engine keeps each task's last dict.
+    ``summary`` (big batches): every task as the keys of :data:`SUMMARY_KEYS` plus ``failed_steps`` and
+    ``failed_sub_tasks`` (with their messages), ``step``, ``elapsed`` and ``polls``, without ``steps`` and
+    ``request_id``; a task that did not succeed also has ``transitions``, and a task that failed has its whole
+    last dict. The engine keeps only that: the compact dict of each answer (the whole dict of a failing answer),
+    and it drops a task's transitions when it succeeds. A failure or timeout message says the same either way.
 
 :func:`wait_for_tasks` raises :class:`ConfigurationError` for a bad config or bad task ids, before polling.
 Exceptions that are not :class:`EfloError` (``KeyboardInterrupt`` from ``sleep`` or ``fetch``, bugs) propagate
@@ -141,6 +149,13 @@ STATUS_ERROR = "error"
 RESULT_PENDING = "pending"
 RESULT_SUCCEEDED = "succeeded"
 RESULT_FAILED = "failed"
+
+DETAILS_FULL = "full"
+DETAILS_SUMMARY = "summary"
+TASK_DETAILS = (DETAILS_FULL, DETAILS_SUMMARY)
+# what a task keeps with task_details: summary (plus step, elapsed, polls; transitions unless it succeeded)
+SUMMARY_KEYS = ("task_id", "task_type", "task_state", "cluster_id", "cluster_name", "message", "node_ids", "create_time",
+                "update_time", "is_finished", "is_succeeded")
 
 TASK_STATE_SUCCESS = "execution_success"
 TASK_STATE_FAIL = "execution_fail"
@@ -555,7 +570,13 @@ Event = Union[StartEvent, TransitionsEvent, PollErrorsEvent, HeartbeatEvent]
 
 
 class TaskRecord:
-    """What the engine keeps per task (small: the last task dict, counters, the most recent transitions)."""
+    """What the engine keeps per task: counters, the most recent transitions, and the last task dict as the result
+    needs it (:func:`keep_answer`): the whole dict with ``task_details`` ``full``, a compact one
+    (:data:`SUMMARY_KEYS`) with ``summary``, except for a task that failed, which keeps its whole last dict.
+
+    ``transitions`` holds ``(time, task_state, step)`` tuples (``time`` in seconds since the start, rounded);
+    :meth:`transition_dicts` gives the documented ``{time, task_state, step}`` dicts.
+    """
 
     __slots__ = (
         "task_id", "order", "task", "task_state", "task_type", "step", "update_time", "result", "reason",
@@ -583,7 +604,7 @@ class TaskRecord:
         self.last_change = start
         self.attempt = 0
         self.next_poll = start
-        self.transitions: Deque[Dict[str, Any]] = deque(maxlen=max_transitions)
+        self.transitions: Deque[Tuple[float, Optional[str], Optional[str]]] = deque(maxlen=max_transitions)
         self.bad_answers = 0  # unusable answers in a row
 
     @property
@@ -593,13 +614,41 @@ class TaskRecord:
     def elapsed(self, start: float, end: float) -> float:
         return (self.finished_at if self.finished_at is not None else end) - start
 
-    def to_dict(self, start: float, end: float) -> Dict[str, Any]:
+    def transition_dicts(self) -> List[Dict[str, Any]]:
+        """The transitions as the result documents them, oldest first."""
+        return [{"time": time, "task_state": state, "step": step} for time, state, step in self.transitions]
+
+    def to_dict(self, start: float, end: float, details: str = DETAILS_FULL) -> Dict[str, Any]:
+        """The task's entry in ``tasks``: the kept task dict plus ``step``, ``elapsed``, ``polls`` and ``transitions``
+        (with ``summary``, a task that succeeded has no ``transitions``)."""
         data: Dict[str, Any] = dict(self.task) if self.task is not None else {"task_id": self.task_id, "task_state": None}
         data["task_id"] = data.get("task_id") or self.task_id
+        data["step"] = self.step
         data["elapsed"] = round(self.elapsed(start, end), 3)
         data["polls"] = self.polls
-        data["transitions"] = [dict(t) for t in self.transitions]
+        if details == DETAILS_FULL or self.result != RESULT_SUCCEEDED:
+            data["transitions"] = self.transition_dicts()
         return data
+
+
+def summarise_task(task: Mapping[str, Any]) -> Dict[str, Any]:
+    """The compact form of a task dict: the keys of :data:`SUMMARY_KEYS` (None when missing), ``failed_steps`` and
+    ``failed_sub_tasks`` as lists (found in ``steps`` when the dict does not have them), without ``steps``."""
+    data = {key: task.get(key) for key in SUMMARY_KEYS}
+    data["failed_steps"] = failed_steps(task)
+    data["failed_sub_tasks"] = failed_sub_tasks(task)
+    return data
+
+
+def keep_answer(record: TaskRecord, details: str) -> None:
+    """Trim what ``record`` keeps of its last answer to what the result and the messages need: with ``summary``,
+    the compact dict (:func:`summarise_task`) unless the task failed, and no transitions once it succeeded."""
+    if details != DETAILS_SUMMARY:
+        return
+    if record.task is not None and record.result != RESULT_FAILED:
+        record.task = summarise_task(record.task)
+    if record.result == RESULT_SUCCEEDED:
+        record.transitions.clear()
 
 
 @dataclass
@@ -617,6 +666,7 @@ class WaitOutcome:
     warnings: List[str] = field(default_factory=list)
     error: Optional[EfloError] = None
     deadline_reached: bool = False
+    details: str = DETAILS_FULL  # task_details: what each entry of ``tasks`` holds (full | summary)
 
     @property
     def elapsed(self) -> float:
@@ -655,7 +705,7 @@ class WaitOutcome:
 
     def to_result(self) -> Dict[str, Any]:
         result: Dict[str, Any] = {
-            "tasks": [r.to_dict(self.start, self.end) for r in self.records],
+            "tasks": [r.to_dict(self.start, self.end, self.details) for r in self.records],
             "succeeded_task_ids": self.succeeded_task_ids,
             "failed_task_ids": self.failed_task_ids,
             "timed_out_task_ids": self.timed_out_task_ids,
@@ -704,8 +754,9 @@ class _Waiter:
 
     def __init__(self, ids: List[str], fetch: Fetch, config: WaitConfig, acceptors: List[_CompiledAcceptor], *,
                  clock: Callable[[], float], sleep: Callable[[float], None], rng: RandomSource,
-                 on_event: Optional[Callable[[Event], None]]) -> None:
+                 on_event: Optional[Callable[[Event], None]], details: str = DETAILS_FULL) -> None:
         self.fetch = fetch
+        self.details = details
         self.config = config
         self.acceptors = acceptors
         self.clock = clock
@@ -844,6 +895,7 @@ class _Waiter:
                 self.on_error(record, answer, now, reschedule)
             elif isinstance(answer, Mapping):
                 self.on_task(record, answer, now, reschedule)
+                keep_answer(record, self.details)
             else:
                 raise TypeError("fetch() must return a task dict or an EfloError per id, got %s" % type(answer).__name__)
 
@@ -917,7 +969,7 @@ class _Waiter:
             old_step=record.step, new_step=step, update_time=record.update_time, elapsed=now - self.start, first=first,
         ))
         self._buffer_started(now)
-        record.transitions.append({"time": round(now - self.start, 3), "task_state": state, "step": step})
+        record.transitions.append((round(now - self.start, 3), state, step))
         record.task_state = state
         record.step = step
         record.last_change = now
@@ -1002,7 +1054,8 @@ class _Waiter:
 
     def outcome(self, end: float) -> WaitOutcome:
         outcome = WaitOutcome(records=self.records, start=self.start, end=end, timeout=self.config.timeout,
-                              polls=self.polls, retries=self.retries, deadline_reached=self.deadline_reached)
+                              polls=self.polls, retries=self.retries, deadline_reached=self.deadline_reached,
+                              details=self.details)
         failed = [r for r in self.records if r.result == RESULT_FAILED]
         pending = [r for r in self.records if r.result == RESULT_PENDING]
         if self.fatal is not None:
@@ -1050,13 +1103,19 @@ def wait_for_tasks(
     sleep: Callable[[float], None],
     rng: RandomSource,
     on_event: Optional[Callable[[Event], None]] = None,
+    task_details: str = DETAILS_FULL,
 ) -> WaitOutcome:
-    """Wait for every task in ``task_ids`` (see the module docstring); raise ConfigurationError before polling."""
+    """Wait for every task in ``task_ids`` (see the module docstring); raise ConfigurationError before polling.
+
+    ``task_details`` (``full`` | ``summary``) says what each entry of ``to_result()["tasks"]`` holds, and so what
+    the engine keeps of each answer (see "Status and to_result()" above)."""
     acceptors = validate_config(config)
+    if task_details not in TASK_DETAILS:
+        raise ConfigurationError("task_details must be one of %s, got %r." % (", ".join(TASK_DETAILS), task_details))
     ids = _normalise_ids(task_ids)
-    waiter = _Waiter(ids, fetch, config, acceptors, clock=clock, sleep=sleep, rng=rng, on_event=on_event)
+    waiter = _Waiter(ids, fetch, config, acceptors, clock=clock, sleep=sleep, rng=rng, on_event=on_event, details=task_details)
     if not ids:
-        outcome = WaitOutcome(records=[], start=waiter.start, end=waiter.start, timeout=config.timeout)
+        outcome = WaitOutcome(records=[], start=waiter.start, end=waiter.start, timeout=config.timeout, details=task_details)
         outcome.msg = progress.outcome_message(status=STATUS_SUCCESS, records=[], elapsed=0.0, timeout=config.timeout,
                                                polls=0, retries=0, deadline_reached=False)
         return outcome

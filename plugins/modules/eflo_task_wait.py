@@ -155,6 +155,22 @@ options:
       - V(0) disables heartbeats (state and step changes are still printed).
     type: float
     default: 60.0
+  task_details:
+    description:
+      - What each item of RV(tasks) holds.
+      - V(full) - every task's whole last dictionary (its steps and their sub-tasks) and its RV(tasks[].transitions).
+      - >-
+        V(summary) - for big batches. Every task has the keys documented under RV(tasks) as returned with
+        V(summary) (its ID, type, state, current step, cluster, nodes, times, message, failed steps and failed
+        sub-tasks with their messages), without C(steps) and
+        C(request_id). A task that did not succeed also has RV(tasks[].transitions), and a task that failed has
+        every key of V(full).
+      - With V(summary) the result of a wait over 1,000 tasks is about a quarter of the size, and the wait itself
+        keeps less per task, so the playbook needs less memory and gets the result sooner.
+      - RV(msg), the ID lists and the warnings are the same with both.
+    type: str
+    default: full
+    choices: [full, summary]
 extends_documentation_fragment:
   - alibabacloud.eflo.eflo
   - ansible.builtin.action_common_attributes
@@ -274,6 +290,25 @@ EXAMPLES = r"""
         expected: execution_success
         matcher: pathAny
 
+- name: Wait for a thousand reclone tasks; keep the result small, with full details only for the tasks that failed
+  alibabacloud.eflo.eflo_task_wait:
+    region_id: cn-wulanchabu
+    task_ids: "{{ reclone_task_ids }}"
+    max_rate: 50
+    fail_fast: false
+    task_details: summary
+  register: reclones
+  ignore_errors: true
+
+- name: Report each failed task with its failed sub-tasks
+  ansible.builtin.debug:
+    msg: >-
+      {{ item.task_id }} {{ item.task_state }} at step {{ item.step }}:
+      {{ item.failed_sub_tasks | map(attribute='message') | join('; ') or item.message }}
+  loop: "{{ reclones.tasks | selectattr('task_id', 'in', reclones.failed_task_ids) }}"
+  loop_control:
+    label: "{{ item.task_id }}"
+
 - name: Keep going when the wait fails, and report the failed tasks
   alibabacloud.eflo.eflo_task_wait:
     region_id: cn-wulanchabu
@@ -299,11 +334,14 @@ msg:
   sample: "eflo_task_wait: task failed after 14m: [i156331731670384438138 (extend_cluster) execution_fail at step init_nodes: ...] (42 polls, 0 retries)"
 tasks:
   description:
-    - The last state of each task, in the order of O(task_id)/O(task_ids) (repeated IDs once), as the
-      dictionaries of M(alibabacloud.eflo.eflo_task_info) (see its RV(alibabacloud.eflo.eflo_task_info#module:tasks)
-      for every key), plus the keys below.
+    - The last state of each task, in the order of O(task_id)/O(task_ids) (repeated IDs once).
+    - With O(task_details=full) (the default), the dictionaries of M(alibabacloud.eflo.eflo_task_info) (see its
+      RV(alibabacloud.eflo.eflo_task_info#module:tasks) for every key), plus RV(tasks[].step), RV(tasks[].elapsed),
+      RV(tasks[].polls) and RV(tasks[].transitions).
+    - With O(task_details=summary), only the keys below, without C(steps) and C(request_id). A task that did not
+      succeed also has RV(tasks[].transitions); a task that failed has every key of O(task_details=full).
     - A task that was never seen (for example not found) has only RV(tasks[].task_id), a null
-      RV(tasks[].task_state) and the keys below.
+      RV(tasks[].task_state), RV(tasks[].step), RV(tasks[].elapsed), RV(tasks[].polls) and RV(tasks[].transitions).
   returned: always
   type: list
   elements: dict
@@ -323,6 +361,60 @@ tasks:
       type: str
       returned: always
       sample: execution_success
+    step:
+      description:
+        - The current step of the last state seen - the first step that has not succeeded, else the last step.
+        - Null when never seen or when the task has no steps.
+      type: str
+      returned: always
+      sample: init_nodes
+    cluster_id:
+      description: The ID of the cluster the task works on.
+      type: str
+      returned: when the task was seen
+      sample: i119982311660892626523
+    cluster_name:
+      description: The name of that cluster.
+      type: str
+      returned: when the task was seen
+      sample: training-a
+    node_ids:
+      description: The IDs of the nodes the task works on.
+      type: list
+      elements: str
+      returned: when the task was seen
+      sample: [e01-cn-zvp2tgykr0c]
+    message:
+      description: The task's message (often why it failed).
+      type: str
+      returned: when the task was seen
+      sample: ""
+    create_time:
+      description: When the task was created (as the service gives it).
+      type: str
+      returned: when the task was seen
+      sample: "2022-11-30T02:00:00.852Z"
+    update_time:
+      description: When the task last changed (as the service gives it).
+      type: str
+      returned: when the task was seen
+      sample: "2022-11-30T03:40:14.852Z"
+    is_finished:
+      description: Whether the last state seen is final (a success or a failure).
+      type: bool
+      returned: when the task was seen
+      sample: true
+    is_succeeded:
+      description: Whether the last state seen is a success.
+      type: bool
+      returned: when the task was seen
+      sample: true
+    failed_steps:
+      description: The steps whose state is a failure, with their messages and sub-tasks.
+      type: list
+      elements: dict
+      returned: when the task was seen
+      sample: []
     failed_sub_tasks:
       description: The sub-tasks whose state is a failure, each with the C(step_name) it belongs to.
       type: list
@@ -345,7 +437,7 @@ tasks:
         - C(time) is in seconds since the start of the wait.
       type: list
       elements: dict
-      returned: always
+      returned: always with O(task_details=full); with O(task_details=summary), for the tasks that did not succeed
       sample:
         - {time: 0.0, task_state: running, step: allocate_machines}
         - {time: 61.3, task_state: running, step: init_nodes}

@@ -384,7 +384,7 @@ def test_not_found_after_the_grace_period_fails(action_plugin, fake) -> None:
 
     assert result["failed"] is True and result["failed_task_ids"] == ["i404"]
     assert "i404 was not found for" in result["msg"] and "not_found_grace 30s" in result["msg"]
-    assert result["tasks"] == [{"task_id": "i404", "task_state": None, "elapsed": pytest.approx(result["tasks"][0]["elapsed"]),
+    assert result["tasks"] == [{"task_id": "i404", "task_state": None, "step": None, "elapsed": pytest.approx(result["tasks"][0]["elapsed"]),
                                 "polls": fake.polls_of("i404"), "transitions": []}]
 
 
@@ -811,3 +811,62 @@ def test_the_doc_only_module_fails_with_a_pointer_to_the_action(capsys) -> None:
     assert exc_info.value.code == 1
     out = json.loads(capsys.readouterr().out)
     assert out["failed"] is True and "runs as an action plugin" in out["msg"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# task_details and the cost of the result
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_task_details_summary_returns_compact_tasks_and_full_failed_ones(action_plugin, fake) -> None:
+    fake.add("ok", lifecycle("ok", step_every=50))
+    fake.add("bad", lifecycle("bad", final="execution_fail", step_every=50, message="boom",
+                              failed_sub_tasks=[("i158000000000000000001", "node did not join")]))
+    result = run(action_plugin, task_ids=["ok", "bad"], fail_fast=False, task_details="summary")
+
+    ok, bad = result["tasks"]
+    assert result["succeeded_task_ids"] == ["ok"] and result["failed_task_ids"] == ["bad"]
+    assert "steps" not in ok and "transitions" not in ok and "request_id" not in ok
+    assert ok["task_state"] == "execution_success" and ok["step"] == "update_cluster" and ok["node_ids"] == ["e01-cn-zvp2tgykr08"]
+    assert bad["steps"] and bad["transitions"] and bad["failed_sub_tasks"][0]["message"] == "node did not join"
+    documented = set(_docs()["RETURN"]["tasks"]["contains"])
+    assert set(ok) <= documented, set(ok) - documented  # every key of a summary is documented
+    assert "node did not join" in result["msg"]
+
+
+def test_task_details_defaults_to_full(action_plugin, fake) -> None:
+    fake.add("ok", lifecycle("ok", step_every=50))
+    [task] = run(action_plugin, task_id="ok")["tasks"]
+
+    assert task["steps"] and task["transitions"] and task["request_id"] == "REQ-ok" and task["step"] == "update_cluster"
+
+
+def test_an_unknown_task_details_fails_before_any_call(action_plugin, fake) -> None:
+    result = run(action_plugin, task_id="i1", task_details="compact")
+
+    assert result["failed"] is True and "task_details" in result["msg"] and "full, summary" in result["msg"]
+    assert fake.requests == []
+
+
+def test_a_result_without_secrets_is_returned_as_is_and_one_with_a_secret_is_masked() -> None:
+    clean = {"tasks": [{"task_id": "i1", "node_ids": ["e01"], "elapsed": 1.5, "polls": 3, "ok": True, "x": None}], "msg": "fine"}
+    assert ActionModule.scrub(clean, [ACCESS_KEY_SECRET]) is clean  # no copy of a big result
+
+    for leaky in ({"msg": "echo %s here" % ACCESS_KEY_SECRET}, {"tasks": [{"steps": [{"message": [ACCESS_KEY_SECRET]}]}]},
+                  {"t": ("a", {"b": ACCESS_KEY_SECRET})}):
+        masked = ActionModule.scrub(leaky, [ACCESS_KEY_SECRET])
+        assert ACCESS_KEY_SECRET not in json.dumps(masked), masked
+    number = ActionModule.scrub({"n": 123456789}, ["345"])
+    assert number["n"] != 123456789  # remove_values masks numbers that print with a secret in them
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({"a": ["x", {"b": "y"}], "n": 1.5, "t": True, "z": None}, False),
+    ({"a": ["x", {"b": "pre-SECRET-post"}]}, True),
+    ({"SECRET": 1}, True),
+    ({"a": {"SECRET"}}, True),
+    ({"n": 99}, False),
+    ({"a": b"bytes"}, True),  # other types: remove_values decides
+])
+def test_may_hold_secret(value: Any, expected: bool) -> None:
+    assert plugin.may_hold_secret(value, {"SECRET", "99x"}) is expected

@@ -471,7 +471,7 @@ def test_transitions_are_capped_per_task() -> None:
     outcome = wait({"i1": timeline("i1", points)}, config)
     record = outcome.records[0]
     assert len(record.transitions) == 50
-    assert record.transitions[-1]["step"] == "step119"
+    assert record.transition_dicts()[-1]["step"] == "step119"
 
 
 def test_fetch_missing_an_id_is_a_retry() -> None:
@@ -958,7 +958,8 @@ def test_memory_stays_small_per_task() -> None:
     outcome = wait({"i1": script}, WaitConfig(timeout=300, delay=5, max_delay=5, heartbeat_interval=0))
     record = outcome.records[0]
     assert isinstance(record.task, dict) and record.task["steps"][1]["step_name"] == "s29"
-    assert all(set(t) == {"time", "task_state", "step"} for t in record.transitions)
+    assert all(isinstance(t, tuple) and len(t) == 3 for t in record.transitions), "transitions are kept as small tuples"
+    assert all(set(t) == {"time", "task_state", "step"} for t in record.transition_dicts())
     assert not hasattr(record, "__dict__"), "records use __slots__"
 
 
