@@ -4,7 +4,9 @@
 """The light wire (see :mod:`wire`): the standard library's ``http.client``, for one-shot module runs.
 
 One connection, reused by the sequential calls of a run (a closed keep-alive connection is noticed before
-it is used and replaced; a request is never sent twice). Calls from several threads take turns. No proxy
+it is used and replaced; a request is never sent twice). Failures carry the names the httpx wire gives them
+(``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``, ``RemoteProtocolError``, ``ReadError``), so that a message
+reads the same whichever wire sent the request. Calls from several threads take turns. No proxy
 support: :func:`options.build_client_with_credentials` picks this wire only when the environment names no
 proxy. TLS uses the same ``ssl.SSLContext`` the httpx wire would get (:func:`client.tls_verify`).
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import select
-import socket
 import ssl
 import threading
 from typing import Iterator, Mapping, Optional, Tuple
@@ -80,12 +81,12 @@ class StdlibWire:
                 response = conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
                 self._drop()
-                raise WireError("timeout" if isinstance(exc, TimeoutError) else "network", type(exc).__name__, str(exc) or type(exc).__name__) from None
+                raise _exchange_error(exc) from None
             try:
                 raw = read_capped(_chunks(response), response.getheader("content-length"), self.max_body, response.status, response.headers)
             except (OSError, http.client.HTTPException) as exc:
                 self._drop()
-                raise WireError("timeout" if isinstance(exc, TimeoutError) else "network", type(exc).__name__, str(exc) or type(exc).__name__) from None
+                raise _exchange_error(exc) from None
             except BaseException:
                 self._drop()
                 raise
@@ -112,7 +113,8 @@ class StdlibWire:
             conn.connect()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            raise WireError(connect_error_kind(exc), _connect_error_name(exc), str(exc) or type(exc).__name__) from None
+            name = "ConnectTimeout" if isinstance(exc, TimeoutError) else "ConnectError"
+            raise WireError(connect_error_kind(exc), name, _detail(exc)) from None
         return conn
 
     def _drop(self) -> None:
@@ -125,11 +127,17 @@ class StdlibWire:
             self._drop()
 
 
-def _connect_error_name(exc: BaseException) -> str:
-    """The name shown for a connect failure: a timeout while connecting reads as ``ConnectTimeout``."""
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "ConnectTimeout"
-    return type(exc).__name__
+def _detail(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _exchange_error(exc: BaseException) -> WireError:
+    """A failure after connecting, named as the httpx wire names it, so that messages read the same."""
+    if isinstance(exc, TimeoutError):
+        return WireError("timeout", "ReadTimeout", _detail(exc))
+    if isinstance(exc, http.client.HTTPException):
+        return WireError("network", "RemoteProtocolError", _detail(exc))
+    return WireError("network", "ReadError" if isinstance(exc, ConnectionError) else type(exc).__name__, _detail(exc))
 
 
 __all__ = ["StdlibWire"]
