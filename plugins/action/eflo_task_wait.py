@@ -128,6 +128,9 @@ def wait_config(args: Mapping[str, Any], explicit: Iterable[str] = ()) -> waiter
         timeout=float(args["timeout"]),
         delay=delay,
         max_delay=max_delay,
+        schedule=str(args.get("schedule") or waiter.SCHEDULE_ADAPTIVE),
+        # a delay the task sets stays the shortest time between two polls, as documented
+        near_delay=delay if "delay" in explicit else waiter.WaitConfig.near_delay,
         max_rate=float(args["max_rate"]),
         heartbeat_interval=float(args["heartbeat_interval"]),
         expected_task_types=tuple(str(t).strip() for t in types),
@@ -385,10 +388,13 @@ class ActionModule(ActionBase):
     def show_setup(self, config: waiter.WaitConfig, client: Any, source: str, workers: int, secrets: Sequence[str]) -> None:
         """At -v: where the polls go and how often."""
         self.show(
-            "%s: polling %s with credentials from %s; delay %s growing to %s with jitter, timeout %s, at most %g calls/s "
-            "in %s, heartbeat every %s" % (
+            "%s: polling %s with credentials from %s; delay %s growing to %s with jitter (%s), timeout %s, "
+            "at most %g calls/s in %s, heartbeat every %s" % (
                 NAME, getattr(client, "base_url", "?"), source, progress.format_seconds(config.delay),
-                progress.format_seconds(config.max_delay), progress.format_seconds(config.timeout), config.max_rate,
+                progress.format_seconds(config.max_delay),
+                ("adaptive schedule, %s while a task may end" % progress.format_seconds(waiter.near_delay(config)))
+                if config.schedule == waiter.SCHEDULE_ADAPTIVE else "backoff schedule",
+                progress.format_seconds(config.timeout), config.max_rate,
                 progress.plural(workers, "thread"),
                 progress.format_seconds(config.heartbeat_interval) if config.heartbeat_interval > 0 else "never (disabled)"),
             secrets, verbosity=1)

@@ -31,7 +31,8 @@ DEFAULT_RETRIES = 5
 
 # eflo_task_wait defaults (reference section 9: tasks run minutes to hours, tooling polls every 30 s).
 DEFAULT_WAIT_TIMEOUT = 3600.0
-DEFAULT_WAIT_DELAY = 15.0
+DEFAULT_WAIT_DELAY = 12.0
+DEFAULT_WAIT_SCHEDULE = "adaptive"
 DEFAULT_WAIT_MAX_DELAY = 60.0
 DEFAULT_WAIT_MAX_RATE = 5.0
 DEFAULT_NOT_FOUND_GRACE = 60.0
@@ -90,6 +91,7 @@ _TASK_WAIT: Dict[str, Dict[str, Any]] = {
     "timeout": {"type": "float", "default": DEFAULT_WAIT_TIMEOUT},
     "delay": {"type": "float", "default": DEFAULT_WAIT_DELAY},
     "max_delay": {"type": "float", "default": DEFAULT_WAIT_MAX_DELAY},
+    "schedule": {"type": "str", "default": DEFAULT_WAIT_SCHEDULE, "choices": ["adaptive", "backoff"]},
     "max_rate": {"type": "float", "default": DEFAULT_WAIT_MAX_RATE},
     "expected_task_types": {"type": "list", "elements": "str"},
     "acceptors": {"type": "list", "elements": "dict", "options": _ACCEPTOR_OPTIONS},

@@ -122,7 +122,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress, schedule
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.progress import failed_steps, failed_sub_tasks
 
 try:
@@ -159,6 +159,10 @@ SUMMARY_KEYS = ("task_id", "task_type", "task_state", "cluster_id", "cluster_nam
 
 TASK_STATE_SUCCESS = "execution_success"
 TASK_STATE_FAIL = "execution_fail"
+
+SCHEDULE_ADAPTIVE = "adaptive"
+SCHEDULE_BACKOFF = "backoff"
+SCHEDULES = (SCHEDULE_ADAPTIVE, SCHEDULE_BACKOFF)
 
 MIN_SLEEP = 0.01
 MAX_WARNINGS = 30
@@ -237,9 +241,11 @@ class WaitConfig:
     """Options of one wait. Times are seconds of the injected clock."""
 
     timeout: float = 3600.0
-    delay: float = 15.0
+    delay: float = 12.0
     max_delay: float = 60.0
     growth: float = 1.5
+    schedule: str = SCHEDULE_ADAPTIVE  # adaptive (progress-aware, schedule.py) | backoff (growth with full jitter only)
+    near_delay: float = 7.0  # adaptive: the wait while a task may end at any poll (never more than delay)
     max_rate: float = 5.0
     heartbeat_interval: float = 60.0  # 0 disables heartbeats
     expected_task_types: Tuple[str, ...] = ()
@@ -267,6 +273,9 @@ def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     if config.max_delay < config.delay:
         raise ConfigurationError("max_delay (%s) must not be smaller than delay (%s)." % (config.max_delay, config.delay))
     _check_number("growth", config.growth, 1)
+    if config.schedule not in SCHEDULES:
+        raise ConfigurationError("schedule must be one of %s, got %r." % (", ".join(SCHEDULES), config.schedule))
+    _check_number("near_delay", config.near_delay, 0, strict=True)
     _check_number("max_rate", config.max_rate, 0, strict=True)
     _check_number("heartbeat_interval", config.heartbeat_interval, 0)
     _check_number("not_found_grace", config.not_found_grace, 0)
@@ -442,6 +451,23 @@ def next_wait(attempt: int, config: WaitConfig, rng: RandomSource) -> float:
     """The wait after the ``attempt``-th unchanged poll: full jitter between ``delay`` and the growing cap."""
     cap = backoff_cap(attempt, config)
     return config.delay + rng.random() * (cap - config.delay)
+
+
+def near_delay(config: WaitConfig) -> float:
+    """The adaptive schedule's shortest wait: ``near_delay``, never more than ``delay``."""
+    return min(config.near_delay, config.delay)
+
+
+def planned_wait(attempt: int, config: WaitConfig, rng: RandomSource, standing: Optional[schedule.Progress] = None,
+                 first: bool = False) -> float:
+    """The wait before the next poll of a task: with ``schedule: adaptive`` and an answer that tells where the task
+    stands (``standing``, see ``schedule.py``), the progress-aware wait; otherwise :func:`next_wait`."""
+    if config.schedule == SCHEDULE_ADAPTIVE and standing is not None:
+        wait = schedule.adaptive_wait(standing, first=first, delay=config.delay, near_delay=near_delay(config),
+                                      max_delay=config.max_delay, rng=rng)
+        if wait is not None:
+            return wait
+    return next_wait(attempt, config, rng)
 
 
 class RateWindow:
@@ -842,9 +868,10 @@ class _Waiter:
 
     # -- schedule ----------------------------------------------------------------------------------------------
 
-    def reschedule(self, record: TaskRecord, now: float, not_before: Optional[float] = None) -> None:
+    def reschedule(self, record: TaskRecord, now: float, not_before: Optional[float] = None,
+                   standing: Optional[schedule.Progress] = None) -> None:
         record.attempt += 1
-        when = now + next_wait(record.attempt, self.config, self.rng)
+        when = now + planned_wait(record.attempt, self.config, self.rng, standing, first=record.polls == 1)
         if not_before is not None:
             when = max(when, not_before)
         record.next_poll = min(when, self.deadline)
@@ -931,7 +958,7 @@ class _Waiter:
                 record.reason = "matched %s" % acceptor.describe()
             self.finish_task(record, RESULT_FAILED, now)
         elif reschedule:
-            self.reschedule(record, now)
+            self.reschedule(record, now, standing=schedule.read_progress(data))
 
     def type_ok(self, record: TaskRecord, now: float) -> bool:
         if record.task_type is None:

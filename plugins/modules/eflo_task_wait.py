@@ -18,8 +18,11 @@ description:
   - The waiting runs on the Ansible controller (this is an action plugin); no module is shipped per poll, the
     credentials are resolved once, and one O(timeout) applies to all the tasks together, so waiting for a
     hundred tasks takes as long as the slowest one, not a hundred timeouts.
-  - Each task is polled with C(DescribeTask) once at the start, then after O(delay) seconds, then less often
-    (the wait grows up to O(max_delay), with random jitter), and again soon after its state or step changed.
+  - Each task is polled with C(DescribeTask) once at the start. By default (O(schedule=adaptive)) the next polls
+    follow the task's progress, as its answers show it - rarely while its nodes' sub-tasks still run (the task
+    cannot end before they do), every few seconds when it may end at any moment - so that its end is seen soon
+    with fewer calls than a fixed loop. O(schedule=backoff) polls after O(delay) seconds, then less often (the
+    wait grows up to O(max_delay), with random jitter), and again soon after its state or step changed.
     O(max_rate) caps the API calls per second of the whole wait, so a big batch never trips throttling.
   - Throttling, HTTP 5xx answers and network errors are retried within the O(timeout) and counted in
     RV(retries); they fail the wait only when they last until the deadline.
@@ -53,17 +56,43 @@ options:
         raise it for big operations.
     type: float
     default: 3600.0
+  schedule:
+    description:
+      - How the time until the next poll of a task is chosen.
+      - >-
+        V(adaptive) - from what each answer shows of the task's progress (the start and update times of its steps,
+        and which of the current step's sub-tasks finished). While a sub-task of the current step still runs,
+        while a listed step has not started, or while the task is in its first step, the task is not expected to
+        end soon - the next poll comes when that work is expected to end (as long again as it has run so far;
+        once some sub-tasks finished, about when the slowest of them did), within O(max_delay). Otherwise the task
+        may end at any poll - the next poll comes after 7 seconds (jitter up to 20 % more), growing with the square
+        root of the step's age after two minutes, up to 10.5 seconds. The second poll comes when the task is
+        O(delay) seconds old (by its own create time), or 7 seconds after the first when it is older. An answer
+        without steps or usable times (a task still waiting to run), and every retried error, falls back to the
+        V(backoff) waits. Durations come from the service's own timestamps only, so a skewed clock does not matter.
+      - V(backoff) - the wait grows after each poll that shows no change, as described under O(delay).
+      - With either, every wait lies between the shortest wait and O(max_delay). The shortest wait is 7 seconds
+        for V(adaptive) (O(delay) when O(delay) is set in the task) and O(delay) for V(backoff).
+      - For tasks that run for hours, V(adaptive) polls about every 10 seconds during steps that may be the last,
+        and so makes more calls than V(backoff) (about 740 against 600 for a 6-hour extension); choose
+        V(backoff) to keep the number of calls low where the time to notice the end matters less.
+    type: str
+    default: adaptive
+    choices: [adaptive, backoff]
   delay:
     description:
-      - Seconds before the second poll of a task, and the shortest time between two polls of the same task.
-      - After each poll that shows no change, the wait grows (by half) up to O(max_delay), with full jitter
-        between O(delay) and that cap; a change of state or step starts again from O(delay).
+      - Seconds before the second poll of a task (with O(schedule=adaptive), counted from the task's creation), and
+        with O(schedule=backoff) the shortest time between two polls of the same task.
+      - When set in the task, it is the shortest time between two polls with O(schedule=adaptive) too.
+      - With O(schedule=backoff), after each poll that shows no change, the wait grows (by half) up to
+        O(max_delay), with full jitter between O(delay) and that cap; a change of state or step starts again from
+        O(delay). O(schedule=adaptive) uses these waits when an answer does not show the task's progress.
       - Fractions are allowed (useful against a local simulator).
     type: float
-    default: 15.0
+    default: 12.0
   max_delay:
     description:
-      - The longest time, in seconds, between two polls of the same task.
+      - The longest time, in seconds, between two polls of the same task, with either O(schedule).
       - Must not be smaller than O(delay). When only O(delay) is set to a larger value, O(max_delay) follows it.
     type: float
     default: 60.0
