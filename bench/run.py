@@ -43,6 +43,7 @@ BATCH_SETTINGS = {
     "max_delay_s": 1.0,
     "max_rate": 1000.0,
     "until_delay_s": 1.0,
+    "task_details": "summary",  # the documented setting for big batches; one extra run per repeat uses full (full_details_check)
 }
 CAP_CHECK = {"n": 1000, "max_rate": 100.0}  # one extra wait run whose max_rate binds: the simulator must never see more
 
@@ -161,7 +162,7 @@ def report(results: Mapping[str, Any]) -> str:
             est = row.get("until_estimate")
             if est:
                 rows.append([n, "until (est.)", est["wall_s"], est["cpu_s"], est["calls"], "", "", "", "", "", "", "", 0])
-        out.append(_table("Figure 2: batch scale (wait: delay %(delay_s)s, max_delay %(max_delay_s)s, max_rate %(max_rate)s; "
+        out.append(_table("Figure 2: batch scale (wait: delay %(delay_s)s, max_delay %(max_delay_s)s, max_rate %(max_rate)s, task_details %(task_details)s; "
                           "until: delay %(until_delay_s)s, forks 10; tasks end %(first_end_s)s-%(last_end_s)s s after creation)" % r["settings"],
                           ["N", "variant", "wall s", "CPU s", "API calls", "peak req/s", "peak PSS MB", "peak RSS MB", "return after last end s",
                            "of which engine s", "result delivery s", "result KiB", "runs"],
@@ -170,6 +171,12 @@ def report(results: Mapping[str, Any]) -> str:
         out.append("  wait memory: noop playbook %s MB; KiB per task between sizes: %s; %s"
                    % (r["memory"]["noop_playbook_pss_mb"], r["memory"]["wait_marginal_kb_per_task"],
                       {k: v for k, v in t["memory_sublinear"].items() if k.startswith("kb_")}))
+        fc = r.get("full_details_check")
+        if fc:
+            out.append("  task_details full (N=%s, medians of %s): peak PSS %s MB, peak RSS of one process %s MB, result %s KiB, "
+                       "returned %s s after the last end (engine %s + delivery %s), CPU %s s"
+                       % (fc["n"], fc["runs"], fc["peak_tree_pss_mb"], fc["max_process_rss_mb"], fc["result_kb"], fc["after_last_end_s"],
+                          fc["engine_return_after_last_end_s"], fc["result_delivery_s"], fc["cpu_s"]))
         c = r["cap_check"]
         out.append("  max_rate check: N=%s with max_rate %s: peak %s req/s in any 1 s, %s req/s over the busiest 10 s, %s calls, "
                    "wall %s s, returned %s s after the last end"
