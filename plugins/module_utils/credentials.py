@@ -29,36 +29,21 @@ half the lifetime for very short-lived credentials) or after ``invalidate()``.
 
 The environment is the mapping passed in at run time (never read at import). Secrets never appear in a
 ``repr``, a ``source`` or an error message. HTTP goes through the ``httpx.Client`` passed in, so tests can serve
-fake STS / metadata answers. Nothing here imports Ansible.
+fake STS / metadata answers. Nothing here imports Ansible. This module holds the chain, the options and
+environment sources and what the profile files share; the other sources are in :mod:`credential_sources`.
 """
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Set, Tuple
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+from urllib.parse import urlsplit
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
-    ApiError,
-    ConfigurationError,
-    CredentialsError,
-    EfloError,
-    ResponseParseError,
-    TransportError,
-    excerpt,
-)
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (
-    format_timestamp,
-    new_nonce,
-    percent_encode,
-    sign_v2_get,
-)
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, CredentialsError
 
 
 REFRESH_MARGIN = timedelta(minutes=15)
@@ -206,170 +191,6 @@ def _url(value: str, what: str, default_scheme: str = "https") -> str:
     return text
 
 
-def _parse_expiration(value: Any, what: str) -> datetime:
-    text = _clean(value)
-    if text is None:
-        raise ResponseParseError("%s answered credentials without an Expiration." % what)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ResponseParseError("%s answered an Expiration that is not a timestamp: %r." % (what, excerpt(text, 40))) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def _scrub(text: str, secrets: Sequence[Optional[str]]) -> str:
-    """``text`` without any of ``secrets`` (raw or percent-encoded) and without an echoed string to sign."""
-    cut = re.split(r"string to sign", text, maxsplit=1, flags=re.IGNORECASE)
-    if len(cut) > 1:
-        text = cut[0] + "string to sign is: <hidden>"
-    for secret in secrets:
-        if secret:
-            for form in (secret, percent_encode(secret), percent_encode(percent_encode(secret))):
-                text = text.replace(form, "***")
-    return text
-
-
-def duration_seconds(value: Any, where: str) -> int:
-    """A session duration: missing or 0 means the default 3600; otherwise 900..43200 seconds."""
-    if value is None or value == "" or value == 0 or value == "0":
-        return DEFAULT_DURATION_SECONDS
-    if isinstance(value, bool):
-        raise ConfigurationError("%s: the session duration must be a whole number of seconds, got %r" % (where, value))
-    try:
-        seconds = int(str(value).strip())
-    except ValueError:
-        raise ConfigurationError("%s: the session duration must be a whole number of seconds, got %r" % (where, value)) from None
-    if not MIN_DURATION_SECONDS <= seconds <= MAX_DURATION_SECONDS:
-        raise ConfigurationError(
-            "%s: the session duration %d s is out of range: use %d to %d seconds (and at most the role's "
-            "MaxSessionDuration)" % (where, seconds, MIN_DURATION_SECONDS, MAX_DURATION_SECONDS)
-        )
-    return seconds
-
-
-def role_spec(raw: Mapping[str, Any], where: str, now: datetime) -> RoleSpec:
-    """Validate an ``assume_role``-like mapping (role_arn, role_session_name, duration_seconds, policy, external_id)."""
-    role_arn = _clean(raw.get("role_arn"))
-    if role_arn is None:
-        raise ConfigurationError(
-            "%s: role_arn is missing: set it to the ARN of the RAM role to assume, such as "
-            "acs:ram::<account id>:role/<role name>" % where
-        )
-    session_name = _clean(raw.get("role_session_name")) or "ansible-eflo-%d" % int(now.timestamp())
-    if not SESSION_NAME_RE.match(session_name):
-        raise ConfigurationError(
-            "%s: role_session_name %r is not valid: use 2 to 64 characters from A-Z a-z 0-9 . @ _ -" % (where, session_name)
-        )
-    policy = raw.get("policy")
-    if isinstance(policy, Mapping):
-        policy = json.dumps(policy, separators=(",", ":"))
-    return RoleSpec(
-        role_arn=role_arn,
-        session_name=session_name,
-        duration_seconds=duration_seconds(raw.get("duration_seconds"), where),
-        policy=_clean(policy),
-        external_id=_clean(raw.get("external_id")),
-    )
-
-
-# ------------------------------------------------------------------------------------------------- HTTP
-_NO_TIMEOUT_OVERRIDE = object()
-
-
-def _httpx() -> Any:
-    """The httpx module, imported when a provider first sends a request (its HTTP client is an httpx.Client);
-    ``None`` when it is missing. Static and environment credentials never import it."""
-    try:
-        import httpx  # pylint: disable=import-outside-toplevel
-    except ImportError:  # pragma: no cover - reported by options.library_problem
-        return None
-    return httpx
-
-
-def _send(
-    http: Any,
-    method: str,
-    url: str,
-    *,
-    what: str,
-    endpoint: str,
-    headers: Optional[Mapping[str, str]] = None,
-    timeout: Any = _NO_TIMEOUT_OVERRIDE,
-) -> Any:
-    """``http.request(...)``; transport failures become :class:`TransportError` naming ``endpoint`` only."""
-    kwargs: Dict[str, Any] = {"headers": dict(headers or {})}
-    if timeout is not _NO_TIMEOUT_OVERRIDE:
-        kwargs["timeout"] = timeout
-    httpx = _httpx()
-    connect_errors = (httpx.ConnectError, httpx.ConnectTimeout) if httpx is not None else ()
-    timeout_errors = (httpx.TimeoutException,) if httpx is not None else ()
-    request_errors = (httpx.HTTPError, httpx.InvalidURL) if httpx is not None else ()
-    try:
-        return http.request(method, url, **kwargs)
-    except connect_errors as err:
-        raise TransportError(
-            "%s could not connect to %s (%s: %s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="connect"
-        ) from None
-    except timeout_errors as err:
-        raise TransportError("%s at %s timed out (%s)." % (what, endpoint, type(err).__name__), kind="timeout") from None
-    except request_errors as err:
-        raise TransportError(
-            "%s at %s failed: %s (%s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="network"
-        ) from None
-
-
-def _json_object(response: Any) -> Optional[Dict[str, Any]]:
-    try:
-        data = json.loads(response.content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _sts_credentials(response: Any, *, action: str, role_arn: str, source: str, secrets: Sequence[Optional[str]]) -> Credentials:
-    """Credentials from an STS answer, or the typed error of an STS failure (secrets scrubbed)."""
-    what = "STS %s for role %s" % (action, role_arn)
-    data = _json_object(response)
-    if response.status_code >= 400 or (data is not None and data.get("Code") and not data.get("Credentials")):
-        data = data or {}
-        code = _clean(data.get("Code"))
-        message = _scrub(str(data.get("Message") or ""), secrets) or None
-        body = None if data else _scrub(excerpt(response.text), secrets)
-        raise ApiError(
-            "%s failed: %s (HTTP %d)%s. Check the role ARN, the session settings and that the role's trust policy "
-            "allows the caller." % (what, code or "error", response.status_code, (": " + message.rstrip(". ")) if message else ""),
-            code=code,
-            message=message,
-            request_id=_clean(data.get("RequestId")),
-            status=response.status_code,
-            recommend=_clean(_scrub(str(data.get("Recommend") or ""), secrets)),  # a gateway may echo the request here
-            host_id=_clean(_scrub(str(data.get("HostId") or ""), secrets)),
-            body_excerpt=body,
-            action=action,
-        )
-    creds = (data or {}).get("Credentials")
-    if not isinstance(creds, Mapping):
-        raise ResponseParseError("%s answered HTTP %d without a Credentials object." % (what, response.status_code), status=response.status_code, action=action)
-    return _credentials_from(creds, what=what, source=source)
-
-
-def _credentials_from(data: Mapping[str, Any], *, what: str, source: str) -> Credentials:
-    key_id = _clean(data.get("AccessKeyId"))
-    secret = _clean(data.get("AccessKeySecret"))
-    if key_id is None or secret is None:
-        raise ResponseParseError("%s answered credentials without AccessKeyId or AccessKeySecret." % what)
-    return Credentials(
-        access_key_id=key_id,
-        access_key_secret=secret,
-        security_token=_clean(data.get("SecurityToken")),
-        expiration=_parse_expiration(data.get("Expiration"), what),
-        source=source,
-    )
-
-
-# -------------------------------------------------------------------------------------------- providers
 class StaticProvider:
     """Credentials that never expire (options, environment, AK / StsToken profiles)."""
 
@@ -387,237 +208,6 @@ class StaticProvider:
         return "StaticProvider(source=%r)" % self.source
 
 
-class _RefreshingProvider:
-    """Caches expiring credentials; fetches again near the expiration or after :meth:`invalidate`.
-
-    If a refresh fails while the cached credentials have not expired yet, the cached ones are returned.
-    """
-
-    def __init__(self, source: str, wall_clock: WallClock) -> None:
-        self.source = source
-        self._wall_clock = wall_clock
-        self._lock = threading.Lock()
-        self._cached: Optional[Credentials] = None
-        self._fetched_at: Optional[datetime] = None
-
-    def _fetch(self, now: datetime) -> Credentials:
-        raise NotImplementedError
-
-    def _stale(self, now: datetime) -> bool:
-        cached = self._cached
-        if cached is None or self._fetched_at is None:
-            return True
-        if cached.expiration is None:
-            return False
-        margin = min(REFRESH_MARGIN, (cached.expiration - self._fetched_at) / 2)
-        return now >= cached.expiration - margin
-
-    def get(self) -> Credentials:
-        with self._lock:
-            now = self._wall_clock()
-            if not self._stale(now):
-                return self._cached  # type: ignore[return-value]
-            previous = self._cached
-            try:
-                fresh = self._fetch(now)
-            except EfloError:
-                if previous is not None and previous.expiration is not None and now < previous.expiration:
-                    return previous
-                raise
-            self._cached = fresh
-            self._fetched_at = now
-            return fresh
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._cached = None
-            self._fetched_at = None
-
-    def __repr__(self) -> str:
-        return "%s(source=%r)" % (type(self).__name__, self.source)
-
-
-class AssumeRoleProvider(_RefreshingProvider):
-    """STS ``AssumeRole`` (V2-signed ``GET``) with the credentials of ``inner``."""
-
-    def __init__(
-        self,
-        inner: CredentialProvider,
-        role: RoleSpec,
-        *,
-        sts_endpoint: str,
-        http: Any,
-        wall_clock: WallClock = utcnow,
-        source: Optional[str] = None,
-    ) -> None:
-        super().__init__(source or "assume_role(%s)" % inner.source, wall_clock)
-        self._inner = inner
-        self._role = role
-        self._sts_endpoint = sts_endpoint
-        self._http = http
-
-    def _params(self) -> Dict[str, str]:
-        params = {
-            "Action": "AssumeRole",
-            "Format": "JSON",
-            "Version": STS_VERSION,
-            "DurationSeconds": str(self._role.duration_seconds),
-            "RoleArn": self._role.role_arn,
-            "RoleSessionName": self._role.session_name,
-        }
-        if self._role.policy:
-            params["Policy"] = self._role.policy
-        if self._role.external_id:
-            params["ExternalId"] = self._role.external_id
-        return params
-
-    def _assume(self, now: datetime) -> Credentials:
-        base = self._inner.get()
-        url = sign_v2_get(base_url=self._sts_endpoint, params=self._params(), credentials=base, now=now, nonce=new_nonce())
-        response = _send(self._http, "GET", url, what="STS AssumeRole", endpoint=self._sts_endpoint)
-        return _sts_credentials(
-            response,
-            action="AssumeRole",
-            role_arn=self._role.role_arn,
-            source=self.source,
-            secrets=[base.access_key_secret, base.security_token, dict(parse_qsl(urlsplit(url).query)).get("Signature")],
-        )
-
-    def _fetch(self, now: datetime) -> Credentials:
-        try:
-            return self._assume(now)
-        except ApiError as err:
-            if not err.is_expired_token:
-                raise
-        self._inner.invalidate()  # the source credentials' token expired: fetch them again, once
-        return self._assume(now)
-
-
-class OidcRoleProvider(_RefreshingProvider):
-    """STS ``AssumeRoleWithOIDC`` (unsigned); the token file is read again at every refresh."""
-
-    def __init__(
-        self,
-        role: RoleSpec,
-        *,
-        oidc_provider_arn: str,
-        token_file: str,
-        sts_endpoint: str,
-        http: Any,
-        wall_clock: WallClock = utcnow,
-        source: str = "oidc",
-    ) -> None:
-        super().__init__(source, wall_clock)
-        self._role = role
-        self._provider_arn = oidc_provider_arn
-        self._token_file = token_file
-        self._sts_endpoint = sts_endpoint
-        self._http = http
-
-    def _token(self) -> str:
-        try:
-            with open(self._token_file, "r", encoding="utf-8") as handle:
-                token = handle.read().strip()
-        except (OSError, UnicodeDecodeError) as err:
-            raise CredentialsError(
-                "The OIDC token file %s cannot be read (%s): check the path in ALIBABA_CLOUD_OIDC_TOKEN_FILE "
-                "(or the profile's oidc_token_file) and that the file is mounted and readable." % (self._token_file, type(err).__name__)
-            ) from None
-        if not token:
-            raise CredentialsError("The OIDC token file %s is empty: it must hold the OIDC token (a JWT)." % self._token_file)
-        return token
-
-    def _fetch(self, now: datetime) -> Credentials:
-        token = self._token()
-        pairs = [
-            ("Action", "AssumeRoleWithOIDC"),
-            ("Format", "JSON"),
-            ("Version", STS_VERSION),
-            ("DurationSeconds", str(self._role.duration_seconds)),
-            ("RoleArn", self._role.role_arn),
-            ("OIDCProviderArn", self._provider_arn),
-            ("OIDCToken", token),
-            ("RoleSessionName", self._role.session_name),
-            ("Timestamp", format_timestamp(now)),
-        ]
-        if self._role.policy:
-            pairs.append(("Policy", self._role.policy))
-        url = "%s/?%s" % (self._sts_endpoint, "&".join("%s=%s" % (k, percent_encode(v)) for k, v in pairs))
-        response = _send(self._http, "GET", url, what="STS AssumeRoleWithOIDC", endpoint=self._sts_endpoint)
-        return _sts_credentials(response, action="AssumeRoleWithOIDC", role_arn=self._role.role_arn, source=self.source, secrets=[token])
-
-
-class EcsRamRoleProvider(_RefreshingProvider):
-    """The ECS instance RAM role from the instance metadata service (IMDSv2 token, v1 fallback)."""
-
-    def __init__(
-        self,
-        role_name: Optional[str],
-        *,
-        metadata_endpoint: str,
-        http: Any,
-        wall_clock: WallClock = utcnow,
-        imdsv1_disabled: bool = False,
-        source: str = "ecs_ram_role",
-    ) -> None:
-        super().__init__(source, wall_clock)
-        self._role_name = role_name
-        self._endpoint = metadata_endpoint
-        self._http = http
-        self._imdsv1_disabled = imdsv1_disabled
-
-    def _get(self, path: str, what: str, headers: Mapping[str, str]) -> Any:
-        return _send(self._http, "GET", self._endpoint + path, what=what, endpoint=self._endpoint, headers=headers, timeout=METADATA_TIMEOUT)
-
-    def _imds_token(self) -> Optional[str]:
-        headers = {"X-aliyun-ecs-metadata-token-ttl-seconds": str(IMDS_TOKEN_TTL_SECONDS)}
-        try:
-            response = _send(
-                self._http, "PUT", self._endpoint + "/latest/api/token", what="the ECS metadata token request",
-                endpoint=self._endpoint, headers=headers, timeout=METADATA_TIMEOUT,
-            )
-        except TransportError as err:
-            if self._imdsv1_disabled or err.kind == "connect":
-                raise  # an unreachable service will not answer v1 either
-            return None
-        token = response.text.strip() if response.status_code == 200 else ""
-        if token:
-            return token
-        if self._imdsv1_disabled:
-            raise CredentialsError(
-                "The ECS metadata service at %s gave no IMDSv2 token (HTTP %d) and ALIBABA_CLOUD_IMDSV1_DISABLED=true "
-                "forbids the v1 fallback: enable IMDSv2 access on the instance or unset that variable." % (self._endpoint, response.status_code)
-            )
-        return None
-
-    def _discover_role(self, headers: Mapping[str, str]) -> str:
-        response = self._get("/latest/meta-data/ram/security-credentials/", "the ECS RAM role lookup", headers)
-        names = response.text.split() if response.status_code == 200 else []
-        if not names:
-            raise CredentialsError(
-                "The ECS metadata service at %s lists no RAM role (HTTP %d): attach a RAM role to the instance, or set "
-                "ALIBABA_CLOUD_ECS_METADATA to the role name." % (self._endpoint, response.status_code)
-            )
-        return names[0]
-
-    def _fetch(self, now: datetime) -> Credentials:
-        token = self._imds_token()
-        headers = {"X-aliyun-ecs-metadata-token": token} if token else {}
-        if self._role_name is None:
-            self._role_name = self._discover_role(headers)
-        what = "the ECS metadata service for RAM role %s" % self._role_name
-        response = self._get("/latest/meta-data/ram/security-credentials/" + self._role_name, what, headers)
-        data = _json_object(response) if response.status_code == 200 else None
-        if data is None or data.get("Code") != "Success":
-            code = (data or {}).get("Code")
-            raise CredentialsError(
-                "%s at %s gave no credentials (HTTP %d%s): check that the role is attached to this instance."
-                % (what[0].upper() + what[1:], self._endpoint, response.status_code, ", Code %s" % code if code else "")
-            )
-        return _credentials_from(data, what=what, source=self.source)
-
-
-# ------------------------------------------------------------------------------------------ profile files
 @dataclass
 class _Chain:
     """Everything the sources need, plus the list of places looked at."""
@@ -645,16 +235,6 @@ class _Chain:
 
     def metadata_endpoint(self) -> str:
         return _url(self.options.metadata_endpoint or DEFAULT_METADATA_ENDPOINT, "metadata_endpoint", default_scheme="http")
-
-    def ecs_provider(self, role_name: Optional[str], source: str) -> EcsRamRoleProvider:
-        return EcsRamRoleProvider(
-            role_name,
-            metadata_endpoint=self.metadata_endpoint(),
-            http=self.http,
-            wall_clock=self.wall_clock,
-            imdsv1_disabled=_env_true(self.env, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
-            source=source,
-        )
 
 
 def cli_config_path(env: Mapping[str, str], home: str) -> str:
@@ -715,148 +295,6 @@ def _cli_profile_names(data: Mapping[str, Any]) -> List[str]:
     return [str(_clean(p.get("name"))) for p in data.get("profiles", [])]
 
 
-def _require(profile: Mapping[str, Any], keys: Sequence[str], where: str, fix: str) -> List[str]:
-    values = [_clean(profile.get(key)) for key in keys]
-    missing = [key for key, value in zip(keys, values) if value is None]
-    if missing:
-        raise ConfigurationError("%s: %s %s missing or empty: %s." % (where, ", ".join(missing), "is" if len(missing) == 1 else "are", fix))
-    return [str(value) for value in values]
-
-
-def _cli_provider(chain: _Chain, data: Mapping[str, Any], name: str, path: str, seen: Set[str]) -> CredentialProvider:
-    """The provider for CLI profile ``name`` (which must exist in ``data``)."""
-    profile = _cli_profile(data, name) or {}
-    mode = _clean(profile.get("mode")) or "AK"
-    where = "profile %r (mode %s) in %s" % (name, mode, path)
-    fix = "run `aliyun configure --profile %s --mode %s` or edit the file" % (name, mode)
-    source = "cli_profile:%s (%s)" % (name, mode)
-    if mode in ("AK", "StsToken", "RamRoleArn"):
-        key_id, secret = _require(profile, ("access_key_id", "access_key_secret"), where, fix)
-        token = _require(profile, ("sts_token",), where, fix)[0] if mode == "StsToken" else None
-        static = StaticProvider(Credentials(key_id, secret, token, source=source))
-        if mode != "RamRoleArn":
-            return static
-        return _cli_role(chain, static, profile, where, fix, source)
-    if mode == "ChainableRamRoleArn":
-        parent = _require(profile, ("source_profile",), where, fix)[0]
-        if parent in seen or parent == name:
-            raise ConfigurationError(
-                "%s: source_profile %r makes a loop (profiles involved: %s): point the chain at an AK or StsToken profile."
-                % (where, parent, ", ".join(sorted(seen | {name})))
-            )
-        if _cli_profile(data, parent) is None:
-            raise ConfigurationError(
-                "%s: source_profile %r is not a profile of the file (profiles: %s)." % (where, parent, ", ".join(_cli_profile_names(data)))
-            )
-        inner = _cli_provider(chain, data, parent, path, seen | {name})
-        return _cli_role(chain, inner, profile, where, fix, source)
-    if mode == "EcsRamRole":
-        return chain.ecs_provider(_clean(profile.get("ram_role_name")), source)
-    if mode == "OIDC":
-        role_arn, provider_arn, token_file = _require(profile, ("ram_role_arn", "oidc_provider_arn", "oidc_token_file"), where, fix)
-        raw = {
-            "role_arn": role_arn,
-            "role_session_name": profile.get("role_session_name"),
-            "duration_seconds": profile.get("expired_seconds"),
-            "policy": profile.get("policy"),
-        }
-        return OidcRoleProvider(
-            role_spec(raw, where, chain.wall_clock()),
-            oidc_provider_arn=provider_arn,
-            token_file=_expand(token_file, chain.home),
-            sts_endpoint=chain.sts_endpoint(_clean(profile.get("sts_region")), _truthy(profile.get("enable_vpc"))),
-            http=chain.http,
-            wall_clock=chain.wall_clock,
-            source=source,
-        )
-    raise ConfigurationError(
-        "%s: mode %r is not supported by this collection: use one of %s (for example `aliyun configure --profile %s --mode AK`), "
-        "or give the credentials another way (options or environment)." % (where, mode, ", ".join(CLI_MODES), name)
-    )
-
-
-def _cli_role(chain: _Chain, inner: CredentialProvider, profile: Mapping[str, Any], where: str, fix: str, source: str) -> CredentialProvider:
-    role_arn = _require(profile, ("ram_role_arn",), where, fix)[0]
-    raw = {
-        "role_arn": role_arn,
-        "role_session_name": profile.get("ram_session_name"),
-        "duration_seconds": profile.get("expired_seconds"),
-        "policy": profile.get("policy"),
-        "external_id": profile.get("external_id"),
-    }
-    return AssumeRoleProvider(
-        inner,
-        role_spec(raw, where, chain.wall_clock()),
-        sts_endpoint=chain.sts_endpoint(_clean(profile.get("sts_region")), _truthy(profile.get("enable_vpc"))),
-        http=chain.http,
-        wall_clock=chain.wall_clock,
-        source=source,
-    )
-
-
-def _ini_value(value: Optional[str]) -> Optional[str]:
-    """An ini value without its inline ``#`` comment, stripped."""
-    if value is None:
-        return None
-    return _clean(value.split("#", 1)[0])
-
-
-def load_ini(path: str, explicit: bool) -> Optional[configparser.ConfigParser]:
-    """The parsed ini file, ``None`` when it does not exist (an explicitly named file must exist)."""
-    fix = "fix the file (sections like [default] with key = value lines) or remove it"
-    text = _read_text(path, "credentials file", fix)
-    if text is None:
-        if explicit:
-            raise ConfigurationError(
-                "ALIBABA_CLOUD_CREDENTIALS_FILE points to %s, which does not exist: create it or unset the variable." % path
-            )
-        return None
-    parser = configparser.ConfigParser(interpolation=None, default_section="\x00no-defaults")
-    try:
-        parser.read_string(text, source=path)
-    except configparser.Error as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigurationError("The credentials file %s cannot be parsed (%s): %s." % (path, first_line, fix)) from None
-    return parser
-
-
-def _ini_provider(chain: _Chain, section: Mapping[str, str], name: str, path: str) -> CredentialProvider:
-    values = {key: _ini_value(value) for key, value in section.items()}
-    kind = values.get("type")
-    where = "section [%s] (type %s) of %s" % (name, kind, path)
-    fix = "see the credentials.ini format: type = access_key, access_key_id = ..., access_key_secret = ..."
-    source = "ini:%s" % name if kind == "access_key" else "ini:%s (%s)" % (name, kind)
-    if kind in ("access_key", "ram_role_arn"):
-        key_id, secret = _require(values, ("access_key_id", "access_key_secret"), where, fix)
-        static = StaticProvider(Credentials(key_id, secret, source=source))
-        if kind == "access_key":
-            return static
-        role_arn = _require(values, ("role_arn",), where, fix)[0]
-        raw = dict(values, role_arn=role_arn)
-        return AssumeRoleProvider(
-            static, role_spec(raw, where, chain.wall_clock()), sts_endpoint=chain.sts_endpoint(), http=chain.http, wall_clock=chain.wall_clock, source=source
-        )
-    if kind == "oidc_role_arn":
-        role_arn, provider_arn, token_file = _require(values, ("role_arn", "oidc_provider_arn", "oidc_token_file_path"), where, fix)
-        return OidcRoleProvider(
-            role_spec(dict(values, role_arn=role_arn), where, chain.wall_clock()),
-            oidc_provider_arn=provider_arn,
-            token_file=_expand(token_file, chain.home),
-            sts_endpoint=chain.sts_endpoint(),
-            http=chain.http,
-            wall_clock=chain.wall_clock,
-            source=source,
-        )
-    if kind == "ecs_ram_role":
-        return chain.ecs_provider(values.get("role_name"), source)
-    raise ConfigurationError(
-        "%s: type %r is not supported: use one of %s." % (where, kind, ", ".join(INI_TYPES))
-        if kind
-        else "%s: the type key is missing: add `type = access_key` (or one of %s)." % (where, ", ".join(INI_TYPES))
-    )
-
-
-# ------------------------------------------------------------------------------------------------ sources
 def _from_options(chain: _Chain) -> Optional[CredentialProvider]:
     options = chain.options
     key_id, secret, token = _clean(options.access_key_id), _clean(options.access_key_secret), _clean(options.security_token)
@@ -889,101 +327,6 @@ def _from_env(chain: _Chain) -> Optional[CredentialProvider]:
     return None
 
 
-def _from_cli(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[Dict[str, Any]]]:
-    path = cli_config_path(chain.env, chain.home)
-    if _env_true(chain.env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED"):
-        chain.searched.append("aliyun CLI file %s (skipped: ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true)" % path)
-        return None, None
-    data = load_cli_config(path)
-    if data is None:
-        chain.searched.append("aliyun CLI file %s (not found)" % path)
-        return None, None
-    wanted = chain.profile_name()
-    if wanted is None:
-        current = _clean(data.get("current"))
-        if current and _cli_profile(data, current) is None:
-            raise ConfigurationError(
-                "The aliyun CLI configuration file %s names %r as its current profile, but has no such profile (profiles: %s): "
-                "run `aliyun configure switch --profile <name>` or fix \"current\"." % (path, current, ", ".join(_cli_profile_names(data)) or "none")
-            )
-        wanted = current or ("default" if _cli_profile(data, "default") else None)
-    if wanted is None or _cli_profile(data, wanted) is None:
-        chain.searched.append("aliyun CLI file %s (no profile %s)" % (path, repr(wanted) if wanted else "'default' and no current profile"))
-        return None, data
-    return _cli_provider(chain, data, wanted, path, set()), data
-
-
-def _from_ini(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[configparser.ConfigParser]]:
-    path, explicit = ini_path(chain.env, chain.home)
-    parser = load_ini(path, explicit)
-    if parser is None:
-        chain.searched.append("credentials file %s (not found)" % path)
-        return None, None
-    section = chain.profile_name() or "default"
-    if not parser.has_section(section):
-        chain.searched.append("credentials file %s (no section [%s])" % (path, section))
-        return None, parser
-    return _ini_provider(chain, parser[section], section, path), parser
-
-
-def _check_named_profile(chain: _Chain, cli: Optional[Dict[str, Any]], ini: Optional[configparser.ConfigParser]) -> None:
-    """A profile named by the ``profile`` option that neither file has is an error, not a silent fallback."""
-    if not _clean(chain.options.profile):
-        return
-    name = str(_clean(chain.options.profile))
-    cli_path, ini_file = cli_config_path(chain.env, chain.home), ini_path(chain.env, chain.home)[0]
-    cli_text = "%s (profiles: %s)" % (cli_path, ", ".join(_cli_profile_names(cli)) or "none") if cli is not None else "%s (not found)" % cli_path
-    ini_text = "%s (sections: %s)" % (ini_file, ", ".join(ini.sections()) or "none") if ini is not None else "%s (not found)" % ini_file
-    raise ConfigurationError(
-        "The profile %r given in the profile option was not found in %s nor in %s: fix the name, or create it with "
-        "`aliyun configure --profile %s`." % (name, cli_text, ini_text, name)
-    )
-
-
-def _from_oidc_env(chain: _Chain) -> Optional[CredentialProvider]:
-    values = [_clean(chain.env.get(name)) for name in OIDC_ENV]
-    if not all(values):
-        set_names = [name for name, value in zip(OIDC_ENV, values) if value]
-        state = "incomplete: only %s set" % ", ".join(set_names) if set_names else "not set"
-        chain.searched.append("OIDC role environment %s (%s)" % ("/".join(OIDC_ENV), state))
-        return None
-    role_arn, provider_arn, token_file = (str(value) for value in values)
-    raw = {
-        "role_arn": role_arn,
-        "role_session_name": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME"),
-        "duration_seconds": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION"),
-    }
-    return OidcRoleProvider(
-        role_spec(raw, "the OIDC role environment (ALIBABA_CLOUD_ROLE_ARN...)", chain.wall_clock()),
-        oidc_provider_arn=provider_arn,
-        token_file=_expand(token_file, chain.home),
-        sts_endpoint=chain.sts_endpoint(),
-        http=chain.http,
-        wall_clock=chain.wall_clock,
-    )
-
-
-def _from_ecs(chain: _Chain) -> Optional[CredentialProvider]:
-    if _env_true(chain.env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"):
-        chain.searched.append("ECS instance RAM role (skipped: ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)")
-        return None
-    role_name = _first_env(chain.env, ECS_ROLE_ENV)[1]
-    if role_name:
-        return chain.ecs_provider(role_name, "ecs_ram_role")
-    if not _clean(chain.options.metadata_endpoint):
-        chain.searched.append(
-            "ECS instance RAM role (not tried: set %s to the role name, or the metadata_endpoint option)" % " or ".join(ECS_ROLE_ENV)
-        )
-        return None
-    provider = chain.ecs_provider(None, "ecs_ram_role")
-    try:
-        provider.get()
-    except EfloError as err:
-        chain.searched.append("ECS instance RAM role at %s (failed: %s)" % (chain.metadata_endpoint(), err.msg))
-        return None
-    return provider
-
-
 def resolve_credentials(
     options: CredentialOptions,
     *,
@@ -1001,12 +344,7 @@ def resolve_credentials(
     chain = _Chain(options=options, env=env, home=home, http=http, wall_clock=wall_clock)
     provider = _from_options(chain) or _from_env(chain)
     if provider is None:
-        provider, cli = _from_cli(chain)
-        if provider is None:
-            provider, ini = _from_ini(chain)
-            if provider is None:
-                _check_named_profile(chain, cli, ini)
-    provider = provider or _from_oidc_env(chain) or _from_ecs(chain)
+        provider = _sources().from_files_and_roles(chain)
     if provider is None:
         raise CredentialsError(
             "No Alibaba Cloud credentials were found. Set the access_key_id and access_key_secret options, or the "
@@ -1015,8 +353,7 @@ def resolve_credentials(
             searched=chain.searched,
         )
     if options.assume_role:
-        spec = role_spec(options.assume_role, "assume_role", wall_clock())
-        provider = AssumeRoleProvider(provider, spec, sts_endpoint=chain.sts_endpoint(), http=http, wall_clock=wall_clock)
+        provider = _sources().with_assumed_role(provider, options.assume_role, chain)
     return provider
 
 
@@ -1035,3 +372,22 @@ def resolve_region(option: Optional[str], *, env: Mapping[str, str], home: str, 
         return None
     name = _clean(profile) or _first_env(env, PROFILE_ENV)[1] or _clean(data.get("current")) or "default"
     return _clean((_cli_profile(data, name) or {}).get("region_id"))
+
+
+# ------------------------------------------------------------------------------------ the other sources
+_SOURCE_NAMES = frozenset({"AssumeRoleProvider", "OidcRoleProvider", "EcsRamRoleProvider", "role_spec", "duration_seconds", "load_ini"})
+
+
+def _sources() -> Any:
+    """:mod:`credential_sources`, imported when a run gets past the options and the environment: a module run
+    with credentials in either never compiles the profile files, STS, OIDC and instance-metadata code."""
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils import credential_sources  # pylint: disable=import-outside-toplevel
+
+    return credential_sources
+
+
+def __getattr__(name: str) -> Any:
+    """The provider classes of the other sources stay importable from here (``credentials.AssumeRoleProvider``)."""
+    if name in _SOURCE_NAMES:
+        return getattr(_sources(), name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -322,7 +322,8 @@ def test_a_test_transport_always_gets_the_httpx_wire() -> None:
         assert client.wire_name == "HttpxWire"
 
 
-def test_a_module_run_with_the_stdlib_wire_never_imports_httpx_or_pydantic() -> None:
+def test_a_module_run_with_option_credentials_imports_no_more_than_it_uses() -> None:
+    """No httpx, pydantic, models, profile-file or STS code (credential_sources): a module run compiles what it imports."""
     code = (
         "import sys\n"
         "from ansible_collections.alibabacloud.eflo.plugins.modules import eflo_task_info\n"
@@ -334,7 +335,9 @@ def test_a_module_run_with_the_stdlib_wire_never_imports_httpx_or_pydantic() -> 
         "assert options.library_problem(uses_httpx=False, uses_pydantic=False) is None\n"
         "client, _ = options.build_client_with_credentials(p, {}, '/nonexistent', light=True)\n"
         "assert client.wire_name == 'StdlibWire', client.wire_name\n"
-        "print(sorted({name.split('.')[0] for name in sys.modules} & {'httpx', 'httpcore', 'h11', 'pydantic', 'pydantic_core'}))\n"
+        "heavy = {'httpx', 'httpcore', 'h11', 'pydantic', 'pydantic_core', 'configparser'}\n"
+        "loaded = {name.rsplit('.', 1)[-1] for name in sys.modules} & (heavy | {'credential_sources', 'models', 'wire_httpx'})\n"
+        "print(sorted(loaded))\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
