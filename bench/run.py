@@ -189,12 +189,14 @@ def report(results: Mapping[str, Any]) -> str:
     if "3" in f:
         r = f["3"]
         out.append(_table("Figure 3: detection latency and API calls (%s)" % r["method"],
-                          ["task s", "schedule", "calls (mean)", "latency median s", "latency p90 s"],
-                          [[row["task_s"], row["schedule"], row["calls_mean"], row["latency_median_s"], row["latency_p90_s"]] for row in r["rows"]]))
-        out.append("  defaults vs until 10 s: " + "; ".join(
-            "%gs task: calls %s vs %s (%s), median latency %s vs %s (%s)" % (
-                v["task_s"], v["calls"][0], v["calls"][1], "fewer" if v["fewer_calls"] else "NOT fewer",
-                v["latency"][0], v["latency"][1], "no worse" if v["latency_no_worse"] else "WORSE") for v in r["verdict"]))
+                          ["timeline", "task s", "schedule", "calls (mean)", "latency median s", "latency p90 s"],
+                          [[row.get("timeline", "regular"), row["task_s"], row["schedule"], row["calls_mean"], row["latency_median_s"],
+                            row["latency_p90_s"]] for row in r["rows"]]))
+        for v in r["verdict"]:
+            out.append("  defaults vs until 10 s, %s %gs task: calls %s vs %s (%s), median latency %s vs %s (%s): %s" % (
+                v.get("timeline", "regular"), v["task_s"], v["calls"][0], v["calls"][1], v.get("calls_reading", "fewer" if v["fewer_calls"] else "MORE"),
+                v["latency"][0], v["latency"][1], "no worse" if v["latency_no_worse"] else "WORSE",
+                "met" if v.get("met", v["fewer_calls"] and v["latency_no_worse"]) else "MISSED"))
     if "4" in f:
         r = f["4"]
         out.append(_table("Figure 4: cold start (medians of %d runs)" % len(r["ping"]["rc"]),
@@ -256,6 +258,9 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
     parser.add_argument("--memory-probe", action="store_true", help="also trace the wait loop's Python heap in-process (slow)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory of the JSON results (default bench/results)")
+    parser.add_argument("--poll-costs", default=None, metavar="UNTIL,WAIT",
+                        help="figure 3 without figure 1: seconds per until iteration and per wait poll (the report's figure 1 "
+                             "measured 0.99,0.001); default: figure 1 of this run, else 1.5,0.005")
     args = parser.parse_args()
     wanted = {x.strip() for x in args.figures.split(",") if x.strip()}
     repeats = 1 if args.quick else max(1, args.repeats)
@@ -307,10 +312,14 @@ def main() -> int:
             f1 = results["figures"].get("1")
             cost_until = f1["marginal"]["until_wall_per_poll_s"] if f1 else 1.5
             cost_wait = max(f1["marginal"]["wait_wall_per_poll_single_s"], 0.001) if f1 else 0.005
+            if args.poll_costs and not f1:
+                cost_until, cost_wait = (float(x) for x in args.poll_costs.split(","))
             fig3 = detection.run(waiter, models, cost_until, cost_wait, harness.quantile, trials=101 if not args.quick else 21)
             fig3["verdict"] = detection.verdict(fig3)
-            fig3["target"] = {"what": "defaults: fewer calls than the fixed until loop at no worse median latency",
-                              "met": all(v["fewer_calls"] and v["latency_no_worse"] for v in fig3["verdict"])}
+            fig3["target"] = {"what": "defaults: fewer calls than the fixed until loop (no more where it makes the minimum, 2) at no "
+                                      "worse median latency, on the simulator's timelines; irregular-step timelines reported beside",
+                              "met": all(v["met"] for v in fig3["verdict"] if v["timeline"] == detection.REGULAR),
+                              "met_irregular": all(v["met"] for v in fig3["verdict"] if v["timeline"] == detection.IRREGULAR)}
             results["figures"]["3"] = fig3
     if "5" in wanted:
         _say("figure 5: simulator throughput")

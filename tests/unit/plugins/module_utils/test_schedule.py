@@ -214,7 +214,12 @@ def test_busy_waits_for_the_estimated_end_of_the_work() -> None:
     assert adaptive_wait(busy, first=False, rng=FixedRandom(0.0), **KW) == pytest.approx(30.0)
     assert adaptive_wait(busy, first=False, rng=FixedRandom(0.9999), **KW) == pytest.approx(24.0, rel=1e-4)
     assert adaptive_wait(Progress(PHASE_BUSY, remaining=5000.0), first=False, rng=FixedRandom(0.3), **KW) == 60.0
-    assert adaptive_wait(Progress(PHASE_BUSY, remaining=0.0), first=False, rng=FixedRandom(0.3), **KW) == 7.0
+    floor = schedule.BUSY_FLOOR * 12.0
+    assert adaptive_wait(Progress(PHASE_BUSY, remaining=0.0), first=False, rng=FixedRandom(0.3), **KW) == floor
+    assert adaptive_wait(Progress(PHASE_BUSY, remaining=0.0), first=False, rng=FixedRandom(0.3), delay=12.0, near_delay=12.0,
+                         max_delay=60.0) == 12.0, "never below near_delay"
+    assert adaptive_wait(Progress(PHASE_BUSY, remaining=0.0), first=False, rng=FixedRandom(0.3), delay=12.0, near_delay=7.0,
+                         max_delay=8.0) == 8.0, "never above max_delay"
 
 
 def test_may_end_polls_densely_with_a_narrow_jitter() -> None:
