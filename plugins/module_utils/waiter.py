@@ -256,6 +256,7 @@ class WaitConfig:
     summary_window: float = 30.0  # longest time a transition waits in the event buffer (big batches)
     max_transitions_per_task: int = 50
     max_bad_answers: int = 5  # unusable answers in a row for one task (truncated JSON, a 200 without a task)
+    max_batch: int = 100  # most tasks polled by one fetch: bounds the answers held at once (memory of big batches)
 
 
 def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -> None:
@@ -278,6 +279,8 @@ def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     _check_number("near_delay", config.near_delay, 0, strict=True)
     _check_number("max_rate", config.max_rate, 0, strict=True)
     _check_number("heartbeat_interval", config.heartbeat_interval, 0)
+    if isinstance(config.max_batch, bool) or not isinstance(config.max_batch, int) or config.max_batch < 1:
+        raise ConfigurationError("max_batch must be an integer of at least 1, got %r." % (config.max_batch,))
     _check_number("not_found_grace", config.not_found_grace, 0)
     _check_number("summary_window", config.summary_window, 0)
     if isinstance(config.max_transitions_per_task, bool) or not isinstance(config.max_transitions_per_task, int) \
@@ -880,7 +883,7 @@ class _Waiter:
     def take_due(self, now: float) -> List[TaskRecord]:
         if not self.heap or self.heap[0][0] > now:
             return []
-        budget = self.limiter.available(now)
+        budget = min(self.limiter.available(now), self.config.max_batch)
         batch: List[TaskRecord] = []
         while self.heap and self.heap[0][0] <= now and len(batch) < budget:
             task_id = heapq.heappop(self.heap)[2]

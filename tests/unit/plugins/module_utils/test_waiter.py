@@ -1018,3 +1018,22 @@ def test_thirty_percent_faults_every_outcome_still_right() -> None:
     assert outcome.failed_task_ids == [t for t, r in expected.items() if r == "failed"]
     assert outcome.timed_out_task_ids == [] and outcome.pending_task_ids == []
     assert 0.2 < outcome.retries / outcome.polls < 0.4
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Batch size
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_one_fetch_polls_at_most_max_batch_tasks_and_the_rest_follow_at_once() -> None:
+    scripts = {"i%03d" % n: constant(task("i%03d" % n, "execution_success")) for n in range(250)}
+    outcome, service, clock = run(scripts, WaitConfig(max_batch=100, max_rate=1000.0, heartbeat_interval=0))
+    assert outcome.status == "success" and len(outcome.succeeded_task_ids) == 250
+    assert [len(ids) for _when, ids in service.calls] == [100, 100, 50]
+    assert clock.now == START, "the next chunk is fetched without waiting"
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "10"])
+def test_max_batch_must_be_a_positive_integer(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match="max_batch must be an integer of at least 1"):
+        wait({"i1": constant(task("i1", "execution_success"))}, WaitConfig(max_batch=value))
