@@ -28,7 +28,7 @@ What an answer tells
 
 The wait (all bounds in seconds; ``delay``, ``near_delay``, ``max_delay`` come from ``WaitConfig``)
     * first answer of a task: look again when the task is ``delay`` old (its age from its own create time),
-      and at least ``near_delay`` later, plus up to 5 % jitter; longer if it is ``busy`` for longer.
+      and at least ``near_delay`` later, plus up to 1 % jitter; longer if it is ``busy`` for longer.
     * ``busy``: ``remaining`` with jitter down to 80 % of it (the task cannot end before the work ends, so a
       long wait costs no latency), between ``0.75 * delay`` (and ``near_delay``) and ``max_delay``.
     * ``may_end``: ``near_delay`` plus up to 20 % jitter (a narrow jitter: a wide one costs latency at the end).
@@ -50,11 +50,11 @@ PHASE_UNKNOWN = "unknown"
 PHASE_BUSY = "busy"
 PHASE_MAY_END = "may_end"
 
-FIRST_JITTER = 0.05  # first wait: up to 5 % longer
+FIRST_JITTER = 0.01  # first wait: up to 1 % longer (the rate cap, not jitter, spreads tasks created together)
 NEAR_JITTER = 0.2  # may_end: near_delay .. near_delay * 1.2
 BUSY_JITTER = 0.2  # busy: remaining * 0.8 .. remaining
 NEAR_SCALE = 120.0  # may_end: steps older than this are polled less often (square root of the age)
-NEAR_CAP = 1.5  # ... up to 1.5 x near_delay
+NEAR_CAP = 1.2  # ... up to 1.2 x near_delay
 BUSY_FLOOR = 0.75  # busy: waits of at least BUSY_FLOOR x delay (9 s by default): it cannot end sooner
 LINDY = 1.0  # work of unknown length that has run t seconds is expected to run about LINDY * t more
 _WAITING_WORDS = ("wait", "pending", "init", "queue", "created")

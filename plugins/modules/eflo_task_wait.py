@@ -67,15 +67,17 @@ options:
         once some sub-tasks finished, about when the slowest of them did), at least 9 seconds (three quarters of
         O(delay)) and at most O(max_delay) later. Otherwise the task may end at any poll - the next poll comes
         after 7 seconds (jitter up to 20 % more), growing with the square root of the step's age after two minutes,
-        up to 10.5 seconds. The second poll comes when the task is
+        up to 8.4 seconds. The second poll comes when the task is
         O(delay) seconds old (by its own create time), or 7 seconds after the first when it is older. An answer
         without steps or usable times (a task still waiting to run), and every retried error, falls back to the
         V(backoff) waits. Durations come from the service's own timestamps only, so a skewed clock does not matter.
       - V(backoff) - the wait grows after each poll that shows no change, as described under O(delay).
       - With either, every wait lies between the shortest wait and O(max_delay). The shortest wait is 7 seconds
         for V(adaptive) (O(delay) when O(delay) is set in the task) and O(delay) for V(backoff).
-      - For tasks that run for hours, V(adaptive) polls about every 10 seconds during steps that may be the last,
-        and so makes more calls than V(backoff) (about 750 against 600 for a 6-hour extension); choose
+      - A poll that O(max_rate) holds back comes later than its wait, once the rate allows it.
+      - For tasks that run for hours, V(adaptive) polls about every 8 seconds during steps that may be the last,
+        and so makes more calls than V(backoff) (about 800 to 1,000 against 570 for a 6-hour task, still half of
+        an C(until:) loop every 10 seconds); choose
         V(backoff) to keep the number of calls low where the time to notice the end matters less.
     type: str
     default: adaptive
