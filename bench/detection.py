@@ -210,7 +210,7 @@ def cell(waiter: Any, models: Any, kind: str, param: Any, duration: float, timel
 
 
 def run(waiter: Any, models: Any, cost_until: float, cost_wait: float, quantile: Callable[[Sequence[float], float], float],
-        trials: int = 101, durations: Sequence[float] = DURATIONS, timelines: Sequence[str] = TIMELINES) -> Dict[str, Any]:
+        trials: int = 401, durations: Sequence[float] = DURATIONS, timelines: Sequence[str] = TIMELINES) -> Dict[str, Any]:
     """Every timeline kind x duration x schedule: latency median/p90 and mean calls over ``trials`` trials."""
     rows: List[Dict[str, Any]] = []
     for timeline in timelines:

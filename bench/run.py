@@ -314,7 +314,7 @@ def main() -> int:
             cost_wait = max(f1["marginal"]["wait_wall_per_poll_single_s"], 0.001) if f1 else 0.005
             if args.poll_costs and not f1:
                 cost_until, cost_wait = (float(x) for x in args.poll_costs.split(","))
-            fig3 = detection.run(waiter, models, cost_until, cost_wait, harness.quantile, trials=101 if not args.quick else 21)
+            fig3 = detection.run(waiter, models, cost_until, cost_wait, harness.quantile, trials=401 if not args.quick else 21)
             fig3["verdict"] = detection.verdict(fig3)
             fig3["target"] = {"what": "defaults: fewer calls than the fixed until loop (no more where it makes the minimum, 2) at no "
                                       "worse median latency, on the simulator's timelines; irregular-step timelines reported beside",
