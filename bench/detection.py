@@ -91,7 +91,7 @@ def build_irregular_task(duration: float, seed: int) -> Any:
         node_ids=nodes, sub_ids={node: "i159%018d" % i for i, node in enumerate(nodes)},
         created=0.0, duration_s=duration * spread, waiting_s=0.0,
     )
-    weights = [math.exp(rng.uniform(0.0, math.log(50.0))) for _ in task.steps]
+    weights = [math.exp(rng.uniform(0.0, math.log(50.0))) for _step in task.steps]
     total = sum(weights)
     cursor = task.created + task.waiting_s
     task.windows = []
@@ -102,7 +102,7 @@ def build_irregular_task(duration: float, seed: int) -> Any:
     task.end = cursor
     if task.node_step is not None:
         start, end = task.windows[task.node_step]
-        fractions = sorted(rng.uniform(0.05, 1.0) for _ in nodes)
+        fractions = sorted(rng.uniform(0.05, 1.0) for _node in nodes)
         fractions[-1] = 1.0
         rng.shuffle(fractions)
         task.node_times = {node: start + (end - start) * f for node, f in zip(nodes, fractions)}

@@ -663,11 +663,11 @@ def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Map
         counts = sorted(rows)
         small, large = counts[0], counts[-1]
 
-        def per_task(key: str, rows: Mapping[int, Mapping[str, Any]] = rows) -> float:
+        def per_task(key: str, rows: Mapping[int, Mapping[str, Any]]) -> float:
             return _r((rows[large][key] - rows[small][key]) / (large - small), 2)
 
-        out[mode] = {"rows": rows, "kb_per_task_retained": per_task("heap_after_kb"), "kb_per_task_peak": per_task("heap_peak_kb"),
-                     "kb_per_task_records": per_task("records_kb"), "result_kb_per_task": per_task("result_json_kb")}
+        out[mode] = {"rows": rows, "kb_per_task_retained": per_task("heap_after_kb", rows), "kb_per_task_peak": per_task("heap_peak_kb", rows),
+                     "kb_per_task_records": per_task("records_kb", rows), "result_kb_per_task": per_task("result_json_kb", rows)}
     return out
 
 

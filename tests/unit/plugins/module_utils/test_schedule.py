@@ -39,8 +39,8 @@ def at(seconds: float, base: datetime = BASE, fmt: str = "iso") -> str:
     if fmt == "epoch_ms":
         return str(int(moment.timestamp() * 1000))
     if fmt == "one_digit_hour":
-        return "%04d-%02d-%02dT%d:%02d:%02d.%03dZ" % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
-                                                     moment.second, moment.microsecond // 1000)
+        return "%04d-%02d-%02dT%d:%02d:%02d.%03dZ" % (
+            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond // 1000)
     if fmt == "+08:00":
         local = moment.astimezone(timezone(timedelta(hours=8)))
         return local.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d+08:00" % (local.microsecond // 1000)
@@ -243,9 +243,9 @@ def test_near_wait_grows_with_the_square_root_of_the_step_age() -> None:
        remaining=st.one_of(st.none(), st.floats(min_value=0, max_value=1e7)),
        near=st.floats(min_value=0.01, max_value=100), factor=st.floats(min_value=1, max_value=10),
        top=st.floats(min_value=1, max_value=20), u=st.floats(min_value=0, max_value=0.9999999))
-def test_every_wait_lies_between_the_near_delay_and_max_delay(phase: str, first: bool, age: Optional[float],
-                                                             step_age: Optional[float], remaining: Optional[float],
-                                                             near: float, factor: float, top: float, u: float) -> None:
+def test_every_wait_lies_between_the_near_delay_and_max_delay(
+        phase: str, first: bool, age: Optional[float], step_age: Optional[float], remaining: Optional[float],
+        near: float, factor: float, top: float, u: float) -> None:
     delay = near * factor
     max_delay = delay * top
     wait = adaptive_wait(Progress(phase, age=age, step_age=step_age, remaining=remaining), first=first, delay=delay,

@@ -233,5 +233,3 @@ def test_the_first_answer_of_an_old_task_polls_again_soon() -> None:
     outcome, service, _clock = run({"i1": line}, DEFAULTS, rng=FixedRandom(0.0))
     assert outcome.status == "success"
     assert gaps(service.times("i1"))[0] == pytest.approx(7.0)
-
-

@@ -133,7 +133,7 @@ def test_an_answer_with_case_insensitive_headers_and_one_connection_for_sequenti
 def test_a_connection_the_server_closed_is_replaced_and_no_request_is_sent_twice(serve) -> None:
     server = serve(reply(close=True))
     wire = StdlibWire(verify=PLAIN, max_body=1024)
-    for _ in range(3):
+    for _call in range(3):
         assert exchange(wire, server.url()).status == 200
     wire.close()
     assert len(server.requests) == 3 and server.connections == 3
