@@ -271,7 +271,7 @@ cmd_build() {  # the collection builds (build_ignore applied) and installs
   new_tmp out || return
   (cd "$ROOT" && ansible-galaxy collection build --output-path "$out/dist" .) || return
   ansible-galaxy collection install --offline -p "$out/installed" "$out"/dist/alibabacloud-eflo-*.tar.gz || return
-  tar -tzf "$out"/dist/alibabacloud-eflo-*.tar.gz | sed 's/^/  /' | head -n 200 >&2
+  tar -tzf "$out"/dist/alibabacloud-eflo-*.tar.gz | sed -n '1,200s/^/  /p' >&2  # sed reads to the end: no SIGPIPE for tar
 }
 
 # ------------------------------------------------------- release steps: galaxy, docs, ee, matrix
