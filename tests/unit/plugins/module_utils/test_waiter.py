@@ -44,34 +44,10 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
     wait_for_tasks,
 )
 
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+
 START = 1000.0
 Answer = Union[Dict[str, Any], EfloError]
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the engine sleeps (or a test says so)."""
-
-    def __init__(self, start: float = START) -> None:
-        self.now = start
-        self.sleeps: List[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0, "the engine must never sleep for zero or negative time"
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class FixedRandom:
-    """An rng whose random() is always ``value``."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
 
 
 def task(task_id: str, state: Optional[str] = "running", step: Optional[str] = None, task_type: Optional[str] = "extend_cluster",
@@ -133,7 +109,7 @@ class FakeService:
 
 def run(scripts: Dict[str, Script], config: WaitConfig, *, ids: Optional[Sequence[str]] = None, rng: Any = None,
         events: Optional[List[Any]] = None) -> Tuple[Any, FakeService, FakeClock]:
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = FakeService(clock, scripts)
     outcome = wait_for_tasks(list(ids if ids is not None else scripts), service, config, clock=clock, sleep=clock.sleep,
                              rng=rng if rng is not None else random.Random(7),
@@ -351,7 +327,7 @@ def test_acceptor_that_errors_at_evaluation_is_no_match_with_one_warning() -> No
     (Acceptor("success", "task_state", 3, "contains"), "needs a string"),
 ])
 def test_bad_acceptors_are_configuration_errors_before_any_poll(acceptor: Acceptor, fragment: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = FakeService(clock, {"i1": constant(task("i1"))})
     with pytest.raises(ConfigurationError, match=fragment):
         wait_for_tasks(["i1"], service, WaitConfig(acceptors=(acceptor,)), clock=clock, sleep=clock.sleep, rng=random.Random())
@@ -408,7 +384,7 @@ def test_bad_config(kwargs: Dict[str, Any], fragment: str) -> None:
 
 
 def test_task_id_validation_and_dedup() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = FakeService(clock, {"i1": constant(task("i1", "execution_success"))})
     kwargs = dict(clock=clock, sleep=clock.sleep, rng=random.Random())
     with pytest.raises(ConfigurationError):
@@ -422,7 +398,7 @@ def test_task_id_validation_and_dedup() -> None:
 
 
 def test_no_tasks() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     outcome = wait_for_tasks([], FakeService(clock, {}), WaitConfig(), clock=clock, sleep=clock.sleep, rng=random.Random())
     assert outcome.status == "success" and outcome.msg == "eflo_task_wait: no tasks to wait for."
     assert outcome.to_result()["tasks"] == [] and outcome.to_result()["failed"] is False
@@ -475,7 +451,7 @@ def test_transitions_are_capped_per_task() -> None:
 
 
 def test_fetch_missing_an_id_is_a_retry() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     state = {"calls": 0}
 
     def fetch(ids: List[str]) -> Dict[str, Answer]:
@@ -487,7 +463,7 @@ def test_fetch_missing_an_id_is_a_retry() -> None:
 
 
 def test_fetch_returning_garbage_is_a_bug() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     with pytest.raises(TypeError):
         wait_for_tasks(["i1"], lambda ids: {"i1": ["not", "a", "dict"]}, WaitConfig(**FAST),  # type: ignore[arg-type,return-value]
                        clock=clock, sleep=clock.sleep, rng=random.Random(1))
@@ -553,7 +529,7 @@ def peak_in_window(times: Sequence[float], window: float = 1.0) -> int:
 def slow_wait(max_rate: float, per_call: float, report: bool) -> SlowService:
     scripts = {"i%03d" % n: constant(task("i%03d" % n)) for n in range(200)}
     config = WaitConfig(timeout=40, delay=0.5, max_delay=0.5, max_rate=max_rate, heartbeat_interval=0)
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = SlowService(clock, scripts, per_call, report=report)
     wait_for_tasks(list(scripts), service, config, clock=clock, sleep=clock.sleep, rng=random.Random(7))
     return service
@@ -618,7 +594,7 @@ def test_retry_after_on_throttling_pauses_every_call() -> None:
         calls.append((clock.now, list(ids)))
         return {i: answers[i].pop(0) if len(answers[i]) > 1 else answers[i][0] for i in ids}
 
-    clock = FakeClock()
+    clock = FakeClock(START)
     calls: List[Tuple[float, List[str]]] = []
     outcome = wait_for_tasks(["i1", "i2"], fetch, WaitConfig(**FAST), clock=clock, sleep=clock.sleep, rng=FixedRandom(0))
     assert outcome.status == "success" and outcome.retries == 1
@@ -704,13 +680,13 @@ def test_unusable_answers_are_polled_again_until_too_many_in_a_row() -> None:
 
 
 def test_fetch_raising_counts_for_the_whole_batch() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = FakeService(clock, {"i1": constant(task("i1", "execution_success")), "i2": constant(task("i2", "execution_success"))})
     service.raise_on_call[1] = TransportError("Network is unreachable.")
     outcome = wait_for_tasks(["i1", "i2"], service, WaitConfig(**FAST), clock=clock, sleep=clock.sleep, rng=random.Random(1))
     assert outcome.status == "success" and outcome.retries == 2 and outcome.polls == 4
 
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = FakeService(clock, {"i1": constant(task("i1"))})
     service.raise_on_call[2] = CredentialsError("Expired.")
     outcome = wait_for_tasks(["i1"], service, WaitConfig(**FAST), clock=clock, sleep=clock.sleep, rng=random.Random(1))
@@ -976,14 +952,14 @@ def test_without_jmespath_simple_paths_work_and_complex_ones_say_what_to_install
 
 
 def test_fetch_returning_a_non_mapping_is_a_bug() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     with pytest.raises(TypeError, match="must return a dict"):
         wait_for_tasks(["i1"], lambda ids: [task("i1")], WaitConfig(**FAST),  # type: ignore[arg-type,return-value]
                        clock=clock, sleep=clock.sleep, rng=random.Random(1))
 
 
 def test_keyboard_interrupt_propagates() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
 
     def interrupted(seconds: float) -> None:
         raise KeyboardInterrupt

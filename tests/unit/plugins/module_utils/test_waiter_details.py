@@ -21,26 +21,11 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
     wait_for_tasks,
 )
 
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+
 START = 500.0
 STEPS = ("allocate_machines", "init_nodes", "update_cluster")
 PER_TASK = set(SUMMARY_KEYS) | {"failed_steps", "failed_sub_tasks", "step", "elapsed", "polls"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.now += seconds
-
-
-class Rng:
-    def random(self) -> float:
-        return 0.5
 
 
 def task(task_id: str, state: str, step: Optional[str], *, failed_subs: Sequence[Tuple[str, str]] = (), message: str = "") -> Dict[str, Any]:
@@ -81,7 +66,7 @@ def script(task_id: str, final: str, at: float, **kwargs: Any) -> List[Tuple[flo
 
 
 class Service:
-    def __init__(self, scripts: Dict[str, List[Tuple[float, Dict[str, Any]]]], clock: Clock, missing: Sequence[str] = ()) -> None:
+    def __init__(self, scripts: Dict[str, List[Tuple[float, Dict[str, Any]]]], clock: FakeClock, missing: Sequence[str] = ()) -> None:
         self.scripts = scripts
         self.clock = clock
         self.missing = set(missing)
@@ -109,12 +94,12 @@ def scenario() -> Dict[str, List[Tuple[float, Dict[str, Any]]]]:
 
 def run(details: str, scripts: Optional[Dict[str, Any]] = None, missing: Sequence[str] = (), **config: Any) -> WaitOutcome:
     scripts = scenario() if scripts is None else scripts
-    clock = Clock()
+    clock = FakeClock(START)
     settings: Dict[str, Any] = dict(timeout=300, delay=5, max_delay=10, max_rate=100, heartbeat_interval=0, fail_fast=False,
                                     not_found_grace=20)
     settings.update(config)
     ids = list(scripts) + list(missing)
-    return wait_for_tasks(ids, Service(scripts, clock, missing), WaitConfig(**settings), clock=clock, sleep=clock.sleep, rng=Rng(),
+    return wait_for_tasks(ids, Service(scripts, clock, missing), WaitConfig(**settings), clock=clock, sleep=clock.sleep, rng=FixedRandom(0.5),
                           task_details=details)
 
 
@@ -219,21 +204,21 @@ def test_an_unknown_task_details_fails_before_polling(value: Any) -> None:
         calls.append(ids)
         return {}
 
-    clock = Clock()
+    clock = FakeClock(START)
     with pytest.raises(ConfigurationError, match="task_details must be one of full, summary"):
-        wait_for_tasks(["i1"], fetch, WaitConfig(), clock=clock, sleep=clock.sleep, rng=Rng(), task_details=value)
+        wait_for_tasks(["i1"], fetch, WaitConfig(), clock=clock, sleep=clock.sleep, rng=FixedRandom(0.5), task_details=value)
     assert calls == []
 
 
 def test_no_ids_gives_an_empty_result_in_either_mode() -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     for details in (DETAILS_FULL, DETAILS_SUMMARY):
-        outcome = wait_for_tasks([], lambda ids: {}, WaitConfig(), clock=clock, sleep=clock.sleep, rng=Rng(), task_details=details)
+        outcome = wait_for_tasks([], lambda ids: {}, WaitConfig(), clock=clock, sleep=clock.sleep, rng=FixedRandom(0.5), task_details=details)
         assert outcome.to_result()["tasks"] == [] and outcome.details == details
 
 
 def test_an_error_answer_keeps_the_last_compact_answer() -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     answers: List[Any] = [task("i1", "running", "init_nodes"), ApiError("denied", code="Forbidden.RAM", status=403)]
 
     def fetch(ids: List[str]) -> Dict[str, Any]:
@@ -241,7 +226,7 @@ def test_an_error_answer_keeps_the_last_compact_answer() -> None:
         return {ids[0]: answer}
 
     outcome = wait_for_tasks(["i1"], fetch, WaitConfig(timeout=100, delay=5, max_delay=5, heartbeat_interval=0), clock=clock,
-                             sleep=clock.sleep, rng=Rng(), task_details=DETAILS_SUMMARY)
+                             sleep=clock.sleep, rng=FixedRandom(0.5), task_details=DETAILS_SUMMARY)
     result = outcome.to_result()
 
     assert outcome.status == "error" and isinstance(outcome.error, EfloError)

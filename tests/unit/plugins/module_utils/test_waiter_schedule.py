@@ -21,28 +21,10 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import Ap
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import WaitConfig, near_delay, planned_wait, wait_for_tasks
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import schedule
 
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+
 START = 5000.0  # the engine's monotonic clock at the start (unrelated to the service's timestamps)
 SERVICE_EPOCH = datetime(2025, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.now += seconds
-
-
-class FixedRandom:
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
 
 
 def stamp(seconds: float, base: datetime) -> str:
@@ -94,7 +76,7 @@ class Service:
 
 
 def run(timelines: Dict[str, Timeline], config: WaitConfig, rng: Any = None) -> Tuple[Any, Service, FakeClock]:
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = Service(clock, timelines)
     outcome = wait_for_tasks(list(timelines), service, config, clock=clock, sleep=clock.sleep,
                              rng=rng if rng is not None else random.Random(11))
@@ -198,7 +180,7 @@ def test_retried_errors_use_the_growth_schedule() -> None:
             answers = super().__call__(ids)
             return {task_id: next(errors, answer) for task_id, answer in answers.items()}
 
-    clock = FakeClock()
+    clock = FakeClock(START)
     service = Flaky(clock, {"i1": line})
     config = WaitConfig(delay=10, max_delay=60, growth=2.0, heartbeat_interval=0)
     outcome = wait_for_tasks(["i1"], service, config, clock=clock, sleep=clock.sleep, rng=FixedRandom(1.0))
