@@ -33,9 +33,20 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
 )
 
 Reader = Callable[[Any], Any]
-FieldTable = Tuple[Tuple[str, str, Reader], ...]
+FieldTable = Tuple[Tuple[str, Tuple[str, ...], Reader], ...]
 
-SUB_TASK_FIELDS: FieldTable = (
+
+def api_names(name: str) -> Tuple[str, str, str]:
+    """The keys a field ``Name`` may arrive under: ``Name``, ``name`` (lower camel) and ``snake_name``."""
+    return name, name[0].lower() + name[1:], camel_to_snake(name)
+
+
+def _table(*fields: Tuple[str, str, Reader]) -> FieldTable:
+    """(snake_case field, the keys it may arrive under, its never-raising reader), the keys worked out once."""
+    return tuple((field, api_names(name), read) for field, name, read in fields)
+
+
+SUB_TASK_FIELDS = _table(
     ("task_id", "TaskId", to_text),
     ("task_type", "TaskType", to_text),
     ("task_state", "TaskState", to_text),
@@ -43,7 +54,7 @@ SUB_TASK_FIELDS: FieldTable = (
     ("update_time", "UpdateTime", parse_timestamp),
     ("message", "Message", to_text),
 )
-STEP_FIELDS: FieldTable = (
+STEP_FIELDS = _table(
     ("step_name", "StepName", to_text),
     ("step_type", "StepType", to_text),
     ("step_state", "StepState", to_text),
@@ -52,7 +63,7 @@ STEP_FIELDS: FieldTable = (
     ("update_time", "UpdateTime", parse_timestamp),
     ("message", "Message", to_text),
 )
-TASK_FIELDS: FieldTable = (
+TASK_FIELDS = _table(
     ("task_id", "TaskId", to_text),
     ("task_type", "TaskType", to_text),
     ("task_state", "TaskState", to_text),
@@ -63,29 +74,25 @@ TASK_FIELDS: FieldTable = (
     ("create_time", "CreateTime", parse_timestamp),
     ("update_time", "UpdateTime", parse_timestamp),
 )
+_STEPS_KEYS = api_names("Steps")
+_SUB_TASKS_KEYS = api_names("SubTasks")
+_REQUEST_ID_KEYS = api_names("RequestId")
 
 
 # ------------------------------------------------------------------------------------------ lenient reads
 
 
-def api_names(name: str) -> Tuple[str, str, str]:
-    """The keys a field ``Name`` may arrive under: ``Name``, ``name`` (lower camel) and ``snake_name``."""
-    return name, name[0].lower() + name[1:], camel_to_snake(name)
-
-
-def _raw(body: Mapping[str, Any], name: str) -> Tuple[bool, Any]:
-    for key in api_names(name):
+def _raw(body: Mapping[str, Any], keys: Tuple[str, ...]) -> Any:
+    """The value under the first of ``keys`` that is present (``None`` when none is); every reader maps
+    ``None`` to its empty value."""
+    for key in keys:
         if key in body:
-            return True, body[key]
-    return False, None
+            return body[key]
+    return None
 
 
 def _fields(body: Mapping[str, Any], table: FieldTable) -> Dict[str, Any]:
-    fields: Dict[str, Any] = {}
-    for field, name, read in table:
-        found, value = _raw(body, name)
-        fields[field] = read(value) if found else ([] if read is parse_node_ids else None)
-    return fields
+    return {field: read(_raw(body, keys)) for field, keys, read in table}
 
 
 def object_list(value: Any, keep: Tuple[type, ...] = (dict,)) -> List[Any]:
@@ -120,8 +127,8 @@ def object_list(value: Any, keep: Tuple[type, ...] = (dict,)) -> List[Any]:
     return []
 
 
-def _listed(body: Mapping[str, Any], name: str) -> List[Any]:
-    return object_list(_raw(body, name)[1])
+def _listed(body: Mapping[str, Any], keys: Tuple[str, ...]) -> List[Any]:
+    return object_list(_raw(body, keys))
 
 
 # ------------------------------------------------------------------------------------ answers that are wrong
@@ -214,7 +221,7 @@ def check_task_body(body: Any, task_id: str) -> Mapping[str, Any]:
 
 def _step_fields(step: Mapping[str, Any]) -> Dict[str, Any]:
     fields = _fields(step, STEP_FIELDS)
-    fields["sub_tasks"] = [_fields(sub_task, SUB_TASK_FIELDS) for sub_task in _listed(step, "SubTasks")]
+    fields["sub_tasks"] = [_fields(sub_task, SUB_TASK_FIELDS) for sub_task in _listed(step, _SUB_TASKS_KEYS)]
     return fields
 
 
@@ -228,8 +235,8 @@ def task_fields(body: Any, task_id: str) -> Dict[str, Any]:
     fields = _fields(body, TASK_FIELDS)
     if task_id:
         fields["task_id"] = str(task_id)
-    fields["steps"] = [_step_fields(step) for step in _listed(body, "Steps")]
-    fields["request_id"] = _fields(body, (("request_id", "RequestId", to_text),))["request_id"]
+    fields["steps"] = [_step_fields(step) for step in _listed(body, _STEPS_KEYS)]
+    fields["request_id"] = to_text(_raw(body, _REQUEST_ID_KEYS))
     return fields
 
 
@@ -240,20 +247,15 @@ def _copy_step(step: Dict[str, Any]) -> Dict[str, Any]:
     return copied
 
 
-def _step_dict(step: Mapping[str, Any]) -> Dict[str, Any]:
-    copied = {field: step.get(field) for field, _name, _read in STEP_FIELDS}
-    copied["sub_tasks"] = [{field: sub_task.get(field) for field, _name, _read in SUB_TASK_FIELDS} for sub_task in step.get("sub_tasks") or ()]
-    return copied
-
-
 def task_dict(fields: Mapping[str, Any]) -> Dict[str, Any]:
-    """The snake_case task dict documented in ``eflo_task_info`` RETURN, from :func:`task_fields` (or a model dump).
+    """The snake_case task dict documented in ``eflo_task_info`` RETURN, from :func:`task_fields` (or the same fields
+    of a model, :func:`models.task_to_dict`); the steps are taken as they are, not copied.
 
     ``is_finished``/``is_succeeded`` come from :func:`lenient.classify_state` of ``task_state``; ``failed_steps``
     are the steps whose ``step_state`` is a failure; ``failed_sub_tasks`` the sub-tasks whose ``task_state`` is a
     failure, each with the ``step_name`` it belongs to (a task can succeed with failed sub-tasks).
     """
-    steps = [_step_dict(step) for step in fields.get("steps") or ()]
+    steps = list(fields.get("steps") or ())
     failed_steps: List[Dict[str, Any]] = []
     failed_sub_tasks: List[Dict[str, Any]] = []
     for step in steps:

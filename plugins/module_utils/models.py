@@ -331,19 +331,19 @@ def task_from_body(body: Any, task_id: str) -> Task:
 
 def sub_task_to_dict(sub_task: SubTask) -> Dict[str, Any]:
     """The snake_case dict of a sub-task."""
-    return {field: getattr(sub_task, field) for field, _name, _read in SUB_TASK_FIELDS}
+    return {field: getattr(sub_task, field) for field, _keys, _read in SUB_TASK_FIELDS}
 
 
 def step_to_dict(step: Step) -> Dict[str, Any]:
     """The snake_case dict of a step, with its sub-tasks."""
-    result = {field: getattr(step, field) for field, _name, _read in STEP_FIELDS}
+    result = {field: getattr(step, field) for field, _keys, _read in STEP_FIELDS}
     result["sub_tasks"] = [sub_task_to_dict(sub_task) for sub_task in step.sub_tasks]
     return result
 
 
 def task_to_dict(task: Task) -> Dict[str, Any]:
     """The snake_case dict documented in ``eflo_task_info`` RETURN, with the derived flags (:func:`answers.task_dict`)."""
-    fields = {field: getattr(task, field) for field, _name, _read in TASK_FIELDS}
+    fields = {field: getattr(task, field) for field, _keys, _read in TASK_FIELDS}
     fields["steps"] = [step_to_dict(step) for step in task.steps]
     fields["request_id"] = task.request_id
     return task_dict(fields)

@@ -2,14 +2,11 @@
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """answers: the plain DescribeTask reader. Its agreement with the pydantic model over any body is a property
-test in test_models_properties.py; here: the reference answers, key spellings, and that a module run that reads
-its answers this way never imports pydantic (the cold-start fix of docs/performance.md, figure 4)."""
+test in test_models_properties.py; here: the reference answers and key spellings. That a module run reading its
+answers this way never imports pydantic is checked in test_wire_stdlib.py (with the rest of its import path)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -67,20 +64,3 @@ def test_a_body_that_is_not_a_task_is_a_parse_error(body) -> None:
 ])
 def test_object_list_shapes(value, expected) -> None:
     assert object_list(value) == expected
-
-
-def test_eflo_task_info_never_imports_pydantic() -> None:
-    """A one-shot module run reads DescribeTask without the models: importing the module, reading an answer and
-    checking the libraries must not import pydantic (it costs tens of milliseconds per run)."""
-    code = (
-        "import sys\n"
-        "from ansible_collections.alibabacloud.eflo.plugins.modules import eflo_task_info\n"
-        "from ansible_collections.alibabacloud.eflo.plugins.module_utils import answers, options\n"
-        "answers.read_task({'TaskState': 'running', 'Steps': [{'StepName': 's'}]}, 'i-5')\n"
-        "assert options.library_problem(uses_pydantic=False) is None\n"
-        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'pydantic'))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"

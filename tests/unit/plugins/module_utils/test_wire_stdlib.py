@@ -124,7 +124,7 @@ def test_an_answer_with_case_insensitive_headers_and_one_connection_for_sequenti
     first = exchange(wire, server.url())
     second = exchange(wire, server.url(), body=b"b=2")
     wire.close()
-    assert (first.status, first.body) == (200, b'{"ok": true}')
+    assert (first.status, first.body) == (second.status, second.body) == (200, b'{"ok": true}')
     assert first.headers.get("X-Acs-Request-Id") == "RID-1" and first.headers.get("x-acs-request-id") == "RID-1"
     assert server.requests == [("POST", "/?Action=DescribeTask", "a=1"), ("POST", "/?Action=DescribeTask", "b=2")]
     assert server.connections == 1
@@ -327,7 +327,8 @@ def test_a_module_run_with_option_credentials_imports_no_more_than_it_uses() -> 
     code = (
         "import sys\n"
         "from ansible_collections.alibabacloud.eflo.plugins.modules import eflo_task_info\n"
-        "from ansible_collections.alibabacloud.eflo.plugins.module_utils import options\n"
+        "from ansible_collections.alibabacloud.eflo.plugins.module_utils import answers, options\n"
+        "answers.read_task({'TaskState': 'running', 'Steps': [{'StepName': 's', 'SubTasks': [{'TaskState': 'running'}]}]}, 'i-5')\n"
         "p = {k: None for k in ('access_key_id','access_key_secret','security_token','region_id','profile','endpoint','ca_bundle',"
         "'sts_endpoint','metadata_endpoint','assume_role')}\n"
         "p.update(endpoint='https://127.0.0.1:9', access_key_id='k', access_key_secret='s', validate_certs=True, connect_timeout=1.0,"
