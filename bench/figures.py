@@ -440,7 +440,7 @@ BUCKETS = (
                                                       "{method 'poll' of 'select", "{method 'connect", "_socket")),
     ("parsing (models.py, lenient.py, pydantic, json)", ("module_utils/models.py", "module_utils/lenient.py", "pydantic", "json/", "_json")),
     ("client.py (request building, errors)", ("module_utils/client.py", "module_utils/retry.py", "module_utils/errors.py")),
-    ("wait engine and progress (waiter.py, progress.py)", ("module_utils/waiter.py", "module_utils/progress.py", "heapq")),
+    ("wait engine and progress (waiter.py, progress.py)", ("plugin_utils/waiter.py", "plugin_utils/progress.py", "heapq")),
     ("imports and compile", ("<frozen importlib", "zipimport", "{built-in method builtins.compile", "{built-in method marshal",
                              "{built-in method _imp", "{built-in method builtins.exec", "{built-in method _io.open_code")),
     ("Ansible (module_utils.basic, argspec validation)", ("ansible/module_utils", "ansible/")),
@@ -474,7 +474,7 @@ def profile_wait_loop(sim: Simulator, tree: Path, count: int, settings: Mapping[
     """
     sys.path.insert(0, str(tree))
     from ansible_collections.alibabacloud.eflo.plugins.action import eflo_task_wait as plugin  # noqa: E402
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils import waiter  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter  # noqa: E402
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # noqa: E402
 
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": harness.DEMO_ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": harness.DEMO_ACCESS_KEY_SECRET,
@@ -540,7 +540,7 @@ POLL_STEPS = (
     ("  JSON + error checks (EfloClient._success)", "module_utils/client.py", "_success"),
     ("models.task_from_body (pydantic validation)", "module_utils/models.py", "task_from_body"),
     ("models.task_to_dict", "module_utils/models.py", "task_to_dict"),
-    ("engine bookkeeping per answer (_Waiter.on_task)", "module_utils/waiter.py", "on_task"),
+    ("engine bookkeeping per answer (_Waiter.on_task)", "plugin_utils/waiter.py", "on_task"),
 )
 
 
@@ -627,7 +627,7 @@ def memory_probe(sim: Simulator, tree: Path, sizes: Sequence[int], settings: Map
 
     sys.path.insert(0, str(tree))
     from ansible_collections.alibabacloud.eflo.plugins.action import eflo_task_wait as plugin  # noqa: E402
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils import waiter  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter  # noqa: E402
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # noqa: E402
 
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": harness.DEMO_ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": harness.DEMO_ACCESS_KEY_SECRET}
@@ -704,7 +704,8 @@ def poll_cost_micro(sim: Simulator, tree: Path, count: int = 400) -> Dict[str, A
     """
     sys.path.insert(0, str(tree))
     import datetime  # pylint: disable=import-outside-toplevel
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils import models, signer, waiter  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils import models, signer  # noqa: E402
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter  # noqa: E402
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # noqa: E402
     from detection import FakeClock  # noqa: E402  # pylint: disable=import-outside-toplevel
 

@@ -308,7 +308,8 @@ def main() -> int:
         if "3" in wanted:
             _say("figure 3: detection latency (fake clock)")
             sys.path.insert(0, str(tree))
-            from ansible_collections.alibabacloud.eflo.plugins.module_utils import models, waiter  # noqa: E402
+            from ansible_collections.alibabacloud.eflo.plugins.module_utils import models  # noqa: E402
+            from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter  # noqa: E402
             f1 = results["figures"].get("1")
             cost_until = f1["marginal"]["until_wall_per_poll_s"] if f1 else 1.5
             cost_wait = max(f1["marginal"]["wait_wall_per_poll_single_s"], 0.001) if f1 else 0.005

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of ``alibabacloud.eflo.eflo_task_wait``: wait on the controller until eflo tasks finish.
 
-A thin adapter around the pure wait engine (``module_utils/waiter.py``):
+A thin adapter around the pure wait engine (``plugin_utils/waiter.py``):
 
 * validates the task arguments with the shared spec (``argspec.task_wait_spec()``), the same one the doc-only
   module ``plugins/modules/eflo_task_wait.py`` documents;
@@ -35,7 +35,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress, waiter
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, waiter
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import DEFAULT_WAIT_MAX_DELAY, task_wait_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ConfigurationError,

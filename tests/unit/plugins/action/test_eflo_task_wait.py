@@ -28,7 +28,8 @@ from ansible.playbook.task import Task
 from ansible_collections.alibabacloud.eflo.plugins.action import eflo_task_wait as plugin
 from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import ActionModule
 from ansible_collections.alibabacloud.eflo.plugins.doc_fragments.eflo import ModuleDocFragment
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import argspec, waiter
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import argspec
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import EfloClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]

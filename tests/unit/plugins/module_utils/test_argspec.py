@@ -152,7 +152,7 @@ def test_specs_validate_with_ansible() -> None:
 
 def test_task_wait_defaults_are_the_engine_defaults() -> None:
     """The documented defaults of eflo_task_wait are what the wait engine uses when given nothing."""
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import Acceptor, WaitConfig
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import Acceptor, WaitConfig
 
     options = argspec.task_wait_spec()["argument_spec"]
     engine = WaitConfig()

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError, EfloError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import (
     DETAILS_FULL,
     DETAILS_SUMMARY,
     SUMMARY_KEYS,
@@ -21,7 +21,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
     wait_for_tasks,
 )
 
-from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.plugin_utils.engine_doubles import FakeClock, FixedRandom
 
 START = 500.0
 STEPS = ("allocate_machines", "init_nodes", "update_cluster")

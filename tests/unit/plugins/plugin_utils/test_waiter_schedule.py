@@ -18,10 +18,10 @@ from typing import Any, Dict, List, Sequence, Tuple
 import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import WaitConfig, near_delay, planned_wait, wait_for_tasks
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import schedule
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import WaitConfig, near_delay, planned_wait, wait_for_tasks
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import schedule
 
-from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.plugin_utils.engine_doubles import FakeClock, FixedRandom
 
 START = 5000.0  # the engine's monotonic clock at the start (unrelated to the service's timestamps)
 SERVICE_EPOCH = datetime(2025, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
@@ -204,7 +204,7 @@ def test_planned_wait_falls_back_without_progress() -> None:
 ])
 def test_bad_schedule_options(kwargs: Dict[str, Any], fragment: str) -> None:
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import validate_config
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import validate_config
     with pytest.raises(ConfigurationError, match=fragment):
         validate_config(WaitConfig(**kwargs))
 

@@ -9,9 +9,9 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import (
     HeartbeatEvent,
     PollError,
     PollErrorsEvent,

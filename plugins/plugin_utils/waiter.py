@@ -122,8 +122,8 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress, schedule
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.progress import failed_steps, failed_sub_tasks
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import failed_steps, failed_sub_tasks
 
 try:
     import jmespath

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import progress
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
@@ -24,7 +24,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import (
     DEFAULT_ACCEPTORS,
     Acceptor,
     HeartbeatEvent,
@@ -44,7 +44,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.waiter import (
     wait_for_tasks,
 )
 
-from ansible_collections.alibabacloud.eflo.tests.unit.plugins.module_utils.engine_doubles import FakeClock, FixedRandom
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.plugin_utils.engine_doubles import FakeClock, FixedRandom
 
 START = 1000.0
 Answer = Union[Dict[str, Any], EfloError]
@@ -940,7 +940,7 @@ def test_memory_stays_small_per_task() -> None:
 
 
 def test_without_jmespath_simple_paths_work_and_complex_ones_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils import waiter
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter
 
     monkeypatch.setattr(waiter, "jmespath", None)
     simple = compiled([Acceptor("failure", "steps_info.phase", "broken")])

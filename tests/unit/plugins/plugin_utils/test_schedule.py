@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import schedule
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.schedule import (
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import schedule
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.schedule import (
     PHASE_BUSY,
     PHASE_MAY_END,
     PHASE_UNKNOWN,
