@@ -499,6 +499,8 @@ class SimulatorApp:
                     if epoch is None:
                         raise ValueError("now must look like 2024-05-20T08:00:00Z")
                     self.clock.set_wall(epoch)
+            if "timestamps" in data:
+                self.clock.set_timestamps(str(data["timestamps"]))
             if "speed" in data:
                 self.clock.set_speed(float(data["speed"]))
             if "advance_s" in data:

@@ -2,7 +2,8 @@
 
 A task's whole timeline (waiting, each step's window, each node's sub-task end) is fixed when it is
 created; its state at any moment is computed on demand from the simulated clock, so a thousand live
-tasks cost nothing between polls.
+tasks cost nothing between polls. The renderers write each moment as ``stamp(moment)``: the simulator
+passes ``SimClock.stamp``, so answers carry real time (see :mod:`clock`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 WAITING = "waiting_to_run"
 RUNNING = "running"
@@ -143,6 +144,11 @@ class Quirks:
 
 
 NO_QUIRKS = Quirks()
+Stamp = Callable[[float], float]
+
+
+def same_time(moment: float) -> float:
+    return moment
 
 
 @dataclass
@@ -283,9 +289,9 @@ def _node_message(task: Task, node: str) -> str:
     return FAIL_TEXT.get(kind_of(task.task_type), "Node %s failed.") % node
 
 
-def _sub_tasks(task: Task, now: float, sub_type: str, quirks: Quirks) -> List[Dict[str, Any]]:
+def _sub_tasks(task: Task, now: float, sub_type: str, quirks: Quirks, stamp: Stamp) -> List[Dict[str, Any]]:
     s = task.windows[task.node_step][0]  # type: ignore[index]
-    created = fmt_time(s, quirks.one_digit_hour)
+    created = fmt_time(stamp(s), quirks.one_digit_hour)
     out = []
     for node in task.node_ids:
         done = task.node_times[node]
@@ -300,14 +306,14 @@ def _sub_tasks(task: Task, now: float, sub_type: str, quirks: Quirks) -> List[Di
                 "TaskType": sub_type,
                 "TaskState": state,
                 "CreateTime": created,
-                "UpdateTime": fmt_time(updated),
+                "UpdateTime": fmt_time(stamp(updated)),
                 "Message": message,
             }
         )
     return out
 
 
-def _steps(task: Task, now: float, quirks: Quirks) -> List[Dict[str, Any]]:
+def _steps(task: Task, now: float, quirks: Quirks, stamp: Stamp) -> List[Dict[str, Any]]:
     out: List[Dict[str, Any]] = []
     sub_type = sub_task_type(task.task_type)
     last = task.fail_step if task.fail_step is not None else len(task.steps) - 1
@@ -330,19 +336,19 @@ def _steps(task: Task, now: float, quirks: Quirks) -> List[Dict[str, Any]]:
                 "StepType": step.step_type,
                 "StepState": state,
                 "StageTag": step.stage_tag,
-                "StartTime": fmt_time(s, quirks.one_digit_hour),
-                "UpdateTime": fmt_time(updated),
+                "StartTime": fmt_time(stamp(s), quirks.one_digit_hour),
+                "UpdateTime": fmt_time(stamp(updated)),
                 "Message": message,
-                "SubTasks": _sub_tasks(task, now, sub_type, quirks) if index == task.node_step else [],
+                "SubTasks": _sub_tasks(task, now, sub_type, quirks, stamp) if index == task.node_step else [],
             }
         )
     return out
 
 
-def render_task(task: Task, now: float, request_id: str, quirks: Quirks = NO_QUIRKS) -> Dict[str, Any]:
+def render_task(task: Task, now: float, request_id: str, quirks: Quirks = NO_QUIRKS, stamp: Stamp = same_time) -> Dict[str, Any]:
     """The DescribeTask answer for ``task`` at simulated time ``now``."""
     state = task.state_at(now)
-    steps: Optional[List[Dict[str, Any]]] = [] if state == WAITING else _steps(task, now, quirks)
+    steps: Optional[List[Dict[str, Any]]] = [] if state == WAITING else _steps(task, now, quirks, stamp)
     if not steps and quirks.null_steps:
         steps = None
     updated = task.created if state == WAITING else min(now, task.end)
@@ -357,13 +363,13 @@ def render_task(task: Task, now: float, request_id: str, quirks: Quirks = NO_QUI
         "TaskState": state,
         "Message": task.message if state == FAIL else "",
         "NodeIds": node_ids,
-        "CreateTime": fmt_time(task.created, quirks.one_digit_hour),
-        "UpdateTime": fmt_time(updated),
+        "CreateTime": fmt_time(stamp(task.created), quirks.one_digit_hour),
+        "UpdateTime": fmt_time(stamp(updated)),
         "Steps": steps,
     }
 
 
-def render_sub_task(task: Task, node: str, now: float, request_id: str, quirks: Quirks = NO_QUIRKS) -> Dict[str, Any]:
+def render_sub_task(task: Task, node: str, now: float, request_id: str, quirks: Quirks = NO_QUIRKS, stamp: Stamp = same_time) -> Dict[str, Any]:
     """DescribeTask of a sub-task id: the one node's part of its parent task."""
     sub_type = sub_task_type(task.task_type)
     index = task.node_step
@@ -391,7 +397,7 @@ def render_sub_task(task: Task, node: str, now: float, request_id: str, quirks: 
         "TaskState": state,
         "Message": message,
         "NodeIds": node_ids,
-        "CreateTime": fmt_time(created, quirks.one_digit_hour),
-        "UpdateTime": fmt_time(updated),
+        "CreateTime": fmt_time(stamp(created), quirks.one_digit_hour),
+        "UpdateTime": fmt_time(stamp(updated)),
         "Steps": [] if not quirks.null_steps else None,
     }

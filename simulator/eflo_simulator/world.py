@@ -2,7 +2,8 @@
 
 Task state is computed lazily from simulated time (see :mod:`lifecycle`); the effect a finished task has
 on its cluster and nodes (``expanding`` -> ``running``, ``Extending`` -> ``Using`` ...) is applied the
-next time anything looks at clusters or nodes (:meth:`World.settle`).
+next time anything looks at clusters or nodes (:meth:`World.settle`). Times are kept in simulated time
+and written into answers (and the control API's task summaries) as ``clock.stamp(time)``: real time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DEMO_NODES = ("e01-cn-zvp2tgykr08", "e01-cn-zvp2tgykr09", "e01-cn-zvp2tgykr0a", 
 DEMO_FREE_NODES = ("e01-cn-zvp2tgykr0c", "e01-cn-zvp2tgykr0d")
 QUIRK_KINDS = ("one_digit_hour", "node_ids_repr", "null_steps")
 MAX_CONTROL_TASKS = 20000
+NODE_LIFETIME_S = 365 * 86400.0  # ExpiredTime - CreateTime of every node, in real time
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 
 TASK_TYPES = {
@@ -72,7 +74,6 @@ class Node:
     hpn_zone: str
     ip: str
     create_time: float
-    expired_time: float
     cluster_id: str = ""
     node_group_id: str = ""
     state: str = "Unused"
@@ -227,7 +228,6 @@ class World:
             hpn_zone="B1",
             ip="192.168.%d.%d" % (number // 250, number % 250 + 2),
             create_time=created,
-            expired_time=created + 365 * 86400,
         )
         self.nodes[node_id] = node
         return node
@@ -357,7 +357,7 @@ class World:
         return ids
 
     def task_summary(self, task: Task) -> Dict[str, Any]:
-        now = self.clock.now()
+        now, stamp = self.clock.now(), self.clock.stamp
         return {
             "task_id": task.task_id,
             "task_type": task.task_type,
@@ -367,21 +367,22 @@ class World:
             "origin": task.origin,
             "outcome": task.outcome,
             "failed_nodes": sorted(task.failed_nodes),
-            "created": task.created,
-            "ends": task.end,
-            "remaining_s": max(0.0, task.end - now),
+            "created": stamp(task.created),
+            "ends": stamp(task.end),
+            "remaining_s": max(0.0, stamp(task.end) - stamp(now)),
         }
 
     def task_detail(self, task: Task) -> Dict[str, Any]:
         detail = self.task_summary(task)
         detail["sub_task_ids"] = dict(task.sub_ids)
         detail["steps"] = [
-            {"step_name": step.name, "step_type": step.step_type, "stage_tag": step.stage_tag, "start": window[0], "end": window[1]}
+            {"step_name": step.name, "step_type": step.step_type, "stage_tag": step.stage_tag, "start": self.clock.stamp(window[0]),
+             "end": self.clock.stamp(window[1])}
             for step, window in zip(task.steps, task.windows)
         ]
         detail["fail_step"] = task.fail_step
         detail["quirks"] = self.quirks_for(task.task_id).__dict__
-        detail["describe_task"] = lifecycle.render_task(task, self.clock.now(), "", lifecycle.NO_QUIRKS)
+        detail["describe_task"] = lifecycle.render_task(task, self.clock.now(), "", lifecycle.NO_QUIRKS, self.clock.stamp)
         return detail
 
     # API: tasks ----------------------------------------------------------------------------
@@ -390,10 +391,10 @@ class World:
         now = self.clock.now()
         task = self.tasks.get(task_id)
         if task is not None and now >= task.not_found_until:
-            return lifecycle.render_task(task, now, request_id, self.quirks_for(task_id))
+            return lifecycle.render_task(task, now, request_id, self.quirks_for(task_id), self.clock.stamp)
         sub = self.sub_tasks.get(task_id)
         if sub is not None and now >= sub[0].not_found_until:
-            return lifecycle.render_sub_task(sub[0], sub[1], now, request_id, self.quirks_for(task_id))
+            return lifecycle.render_sub_task(sub[0], sub[1], now, request_id, self.quirks_for(task_id), self.clock.stamp)
         raise not_found("Task", task_id)
 
     def _start(self, action: str, kind: str, task_type: str, cluster: Cluster, node_ids: List[str], ignore_failed: bool, image_id: str = "") -> Task:
@@ -650,8 +651,8 @@ class World:
             "VSwitchId": cluster.vswitch_id,
             "SecurityGroupId": cluster.security_group_id,
             "ResourceGroupId": cluster.resource_group_id,
-            "CreateTime": iso_seconds(cluster.create_time),
-            "UpdateTime": lifecycle.fmt_time(cluster.update_time),
+            "CreateTime": iso_seconds(self.clock.stamp(cluster.create_time)),
+            "UpdateTime": lifecycle.fmt_time(self.clock.stamp(cluster.update_time)),
         }
 
     @staticmethod
@@ -689,8 +690,8 @@ class World:
                     "VpcId": c.vpc_id,
                     "Components": {"ComponentType": c.components[0]["ComponentType"]} if c.components else {},
                     "Tags": list(c.tags),
-                    "CreateTime": str(int(c.create_time)),
-                    "UpdateTime": str(int(c.update_time)),
+                    "CreateTime": str(int(self.clock.stamp(c.create_time))),
+                    "UpdateTime": str(int(self.clock.stamp(c.update_time))),
                 }
                 for c in page
             ],
@@ -732,8 +733,9 @@ class World:
         items = []
         for node in page:
             item = self._node_item(node, cluster)
-            item["CreateTime"] = str(int(node.create_time * 1000))
-            item["ExpiredTime"] = str(int(node.expired_time * 1000))
+            created = self.clock.stamp(node.create_time)
+            item["CreateTime"] = str(int(created * 1000))
+            item["ExpiredTime"] = str(int((created + NODE_LIFETIME_S) * 1000))
             items.append(item)
         return {"RequestId": request_id, "NextToken": token, "Nodes": items}
 
@@ -753,8 +755,8 @@ class World:
                 "Disks": [{"Category": "cloud_essd", "Size": 100, "Type": "system", "DiskId": "d-" + node.node_id[-10:], "PerformanceLevel": "PL1"}],
                 "UserData": "",
                 "ResourceGroupId": cluster.resource_group_id if cluster else "",
-                "CreateTime": iso_seconds(node.create_time),
-                "ExpiredTime": iso_seconds(node.expired_time),
+                "CreateTime": iso_seconds(self.clock.stamp(node.create_time)),
+                "ExpiredTime": iso_seconds(self.clock.stamp(node.create_time) + NODE_LIFETIME_S),
             }
         )
         return item

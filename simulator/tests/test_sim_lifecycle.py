@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import datetime
 from typing import Any, Dict, List
 
 import pytest
@@ -13,6 +15,10 @@ from eflo_simulator.world import DEMO_CLUSTER_ID, DEMO_FREE_NODES, DEMO_NODE_GRO
 
 STAGE_TAGS = {"机器释放", "节点并发初始化", "节点释放", "机器替换", "节点缩容", "提前续费", "物理机清理", "节点清理", "创建K8s集群", "网络初始化", "节点重启", "节点退订", "集群扩容", "异常机器释放"}
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def _sub_tasks(body: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -133,9 +139,34 @@ def test_task_types_and_sub_task_types(sim: Sim, task_type: str, sub_type: str) 
     assert {s["StageTag"] for s in body["Steps"]} <= STAGE_TAGS
 
 
-def test_speed_knob_compresses_time(sim: Sim) -> None:
+def test_speed_shortens_lifecycles_and_answers_keep_real_time(sim: Sim) -> None:
     clock = sim.control("PUT", "/_sim/clock", {"speed": 1000})
-    assert clock["speed"] == 1000
+    assert clock["speed"] == 1000 and clock["timestamps"] == "real"
+    started = time.time()
+    task_id = sim.create_tasks(task_type="reclone_node", duration_s=600, node_count=2)[0]
+    summary = sim.control("GET", "/_sim/tasks/" + task_id)
+    assert summary["created"] == pytest.approx(started, abs=1) and summary["ends"] - summary["created"] == pytest.approx(0.6)
+    time.sleep(0.7)
+    body = sim.describe(task_id)
+    assert body["TaskState"] == "execution_success"
+    times = [_epoch(body["CreateTime"]), _epoch(body["UpdateTime"])]
+    times += [_epoch(s[key]) for s in body["Steps"] for key in ("StartTime", "UpdateTime")]
+    times += [_epoch(s[key]) for s in _sub_tasks(body) for key in ("CreateTime", "UpdateTime")]
+    assert started - 1 < min(times) <= max(times) < started + 2  # 600 simulated seconds, in 0.6 real ones
+    assert _epoch(body["UpdateTime"]) - _epoch(body["CreateTime"]) == pytest.approx(0.6, abs=0.002)
+
+
+def test_advance_takes_no_real_time(sim: Sim) -> None:
+    task_id = sim.create_tasks(task_type="reclone_node", duration_s=600, node_count=1)[0]
+    jump = time.time()
+    sim.advance(300)  # half of it happens at once: those steps start and end at the real time of the jump
+    body = sim.describe(task_id)
+    assert body["TaskState"] == "running"
+    done = [s for s in body["Steps"] if s["StepState"] == "execution_success"]
+    assert done and all(_epoch(s["UpdateTime"]) == pytest.approx(jump, abs=1) for s in done)
+    assert _epoch(body["UpdateTime"]) == pytest.approx(time.time(), abs=1)
+    remaining = sim.control("GET", "/_sim/tasks/" + task_id)["remaining_s"]
+    assert 298 < remaining <= 300
 
 
 # ---- tasks started through the API change clusters and nodes ------------------------------------------------
@@ -285,7 +316,8 @@ def test_parameters_in_the_query_string(sim: Sim) -> None:
 
 
 def _advance_to_early_hour(sim: Sim) -> None:
-    now = sim.control("GET", "/_sim/clock")["simulated"]
+    """Answers stamped with simulated time (real time cannot be moved), then that time moved to 03:00."""
+    now = sim.control("PUT", "/_sim/clock", {"timestamps": "simulated"})["simulated"]
     seconds_today = now % 86400
     sim.advance(86400 - seconds_today + 3 * 3600)
 

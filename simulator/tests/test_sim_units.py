@@ -127,6 +127,24 @@ def test_clock_speed_and_advance() -> None:
         clock.advance(-1)
 
 
+def test_clock_stamps_simulated_moments_with_real_time() -> None:
+    now = [100.0]
+    clock = SimClock(speed=10, wall=lambda: 5000.0, mono=lambda: now[0])
+    assert clock.stamp(5000.0) == 5000.0 and clock.stamp(4000.0) == 4000.0  # the start, and before it
+    now[0] += 2  # real 5002, simulated 5020
+    assert clock.stamp(clock.now()) == pytest.approx(5002) and clock.stamp(5010.0) == pytest.approx(5001)
+    clock.advance(30)  # simulated 5020 .. 5050 passes at real 5002
+    assert clock.stamp(5035.0) == pytest.approx(5002) and clock.stamp(5050.0) == pytest.approx(5002)
+    assert clock.stamp(5060.0) == pytest.approx(5003)  # a future moment, at the current speed
+    clock.set_speed(1)
+    now[0] += 1  # real 5003, simulated 5051
+    assert clock.stamp(clock.now()) == pytest.approx(5003) and clock.stamp(5010.0) == pytest.approx(5001)
+    clock.set_timestamps("simulated")
+    assert clock.stamp(5051.0) == 5051.0 and clock.describe()["timestamps"] == "simulated"
+    with pytest.raises(ValueError):
+        clock.set_timestamps("wall")
+
+
 def test_credential_store_rules() -> None:
     store = CredentialStore([{"access_key_id": "AK", "access_key_secret": "S"}, {"access_key_id": "AK", "access_key_secret": "S", "security_token": "T"}])
     assert store.lookup("AK", None, 0) == "S" and store.lookup("AK", "T", 0) == "S"
