@@ -42,7 +42,8 @@ def test_a_6_hour_wait_keeps_memory_flat_and_output_bounded(simulator, run_playb
                                 "outcome": "partial"})["task_ids"]
     two = simulator.add_tasks({"task_type": "reclone_node", "duration_s": 2 * HOUR, "node_count": 4})["task_ids"]
     ids = six + four + two
-    simulator.control("PUT", "/_sim/clock", {"speed": SPEED})
+    # the wait's clock runs SPEED times faster too, so the answers carry simulated time, not real time
+    simulator.control("PUT", "/_sim/clock", {"speed": SPEED, "timestamps": "simulated"})
     memory_log = tmp_path / "memory.jsonl"
     env = dict(simulator.env, EFLO_TIME_SPEED=str(SPEED), EFLO_MEMORY_LOG=str(memory_log))
     run = run_playbook(PLAYBOOK, dict(simulator.extra_vars, task_ids=ids, wait_timeout=8 * HOUR), env=env)
