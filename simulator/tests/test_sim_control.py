@@ -99,6 +99,9 @@ def test_scenario_validation_and_echo(sim: Sim) -> None:
         "not_found_for_s": 0.0,
     }
     assert sim.http("PUT", "/_sim/scenario", json.dumps({"fail_mode": "sometimes"}).encode()).status == 400
+    # a PUT merges: keys left out keep their values, a key given replaces its whole value
+    merged = sim.control("PUT", "/_sim/scenario", {"durations": {"reboot": 5}})
+    assert merged == dict(scenario, durations={"reboot": 5.0})
     assert sim.control("DELETE", "/_sim/scenario")["fail_nodes"] == []
 
 
