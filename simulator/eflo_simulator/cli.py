@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free port (default 0)")
     parser.add_argument("--ready-file", help="once listening, write the base URL (http://HOST:PORT) to this file")
     parser.add_argument("--credentials", help="JSON list of {access_key_id, access_key_secret, security_token?}; replaces the demo keys")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated time runs this many times faster (default 1)")
+    parser.add_argument("--speed", type=float, default=1.0, help="task lifecycles run this many times faster; answers keep real time (default 1)")
     parser.add_argument("--seed", type=int, default=None, help="seed for ids, quirks and faults (default: random)")
     parser.add_argument("--quirk-rate", type=float, default=0.2, help="share of tasks whose answers carry documented quirks (default 0.2)")
     parser.add_argument("--no-demo-cluster", action="store_true", help="start with no cluster instead of the demo cluster")
