@@ -122,7 +122,7 @@ class TaskView:
         key = repr(body)
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = self.models.task_to_dict(self.models.task_from_body(body, self.task.task_id))
+            found = self.cache[key] = self.models.task_to_dict(self.models.read_task(body, self.task.task_id))
         return dict(found)
 
 

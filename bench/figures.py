@@ -538,7 +538,7 @@ POLL_STEPS = (
     ("  request building (httpx Client.build_request)", "httpx/_client.py", "build_request"),
     ("  HTTP exchange (EfloClient._exchange: httpx send + read)", "module_utils/client.py", "_exchange"),
     ("  JSON + error checks (EfloClient._success)", "module_utils/client.py", "_success"),
-    ("models.task_from_body (pydantic validation)", "module_utils/models.py", "task_from_body"),
+    ("models.read_task (pydantic validation)", "module_utils/models.py", "read_task"),
     ("models.task_to_dict", "module_utils/models.py", "task_to_dict"),
     ("engine bookkeeping per answer (_Waiter.on_task)", "plugin_utils/waiter.py", "on_task"),
 )
@@ -724,7 +724,7 @@ def poll_cost_micro(sim: Simulator, tree: Path, count: int = 400) -> Dict[str, A
 
     try:
         body = client.describe_task(task_id)
-        task = models.task_from_body(body, task_id)
+        task = models.read_task(body, task_id)
         running = models.task_to_dict(task)
         steps = {
             "describe_task (sign + httpx + JSON + checks)": per_call_us(lambda: client.describe_task(task_id)),
@@ -732,7 +732,7 @@ def poll_cost_micro(sim: Simulator, tree: Path, count: int = 400) -> Dict[str, A
                 base_url=sim.url, action="DescribeTask", version="2022-12-15", params={"TaskId": task_id}, query=None,
                 credentials=creds, signature_version="v3", now=datetime.datetime.now(datetime.timezone.utc),
                 nonce=signer.new_nonce(), user_agent="bench")),
-            "parsing (models.task_from_body, pydantic)": per_call_us(lambda: models.task_from_body(body, task_id)),
+            "parsing (models.read_task, pydantic)": per_call_us(lambda: models.read_task(body, task_id)),
             "models.task_to_dict": per_call_us(lambda: models.task_to_dict(task)),
         }
         steps["reference: stdlib http.client, same signed request (sign + exchange + json.loads)"] = per_call_us(
@@ -757,7 +757,7 @@ def poll_cost_micro(sim: Simulator, tree: Path, count: int = 400) -> Dict[str, A
     engine_us = (time.thread_time() - start) * 1e6 / max(outcome.polls, 1)
     steps["engine per poll (wait_for_tasks, fake clock, canned answers)"] = engine_us
     rest = steps["describe_task (sign + httpx + JSON + checks)"] - steps["signing (signer.sign_rpc_request)"]
-    total = steps["describe_task (sign + httpx + JSON + checks)"] + steps["parsing (models.task_from_body, pydantic)"] \
+    total = steps["describe_task (sign + httpx + JSON + checks)"] + steps["parsing (models.read_task, pydantic)"] \
         + steps["models.task_to_dict"] + engine_us
     return {
         "us_per_poll": {k: _r(v, 1) for k, v in steps.items()},

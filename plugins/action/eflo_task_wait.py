@@ -42,7 +42,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     EfloError,
     failure_result,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task, task_to_dict
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
     build_client_with_credentials,
     library_problem,
@@ -204,7 +204,7 @@ class Poller:
     def poll_one(self, task_id: str) -> Answer:
         """The task dict of ``task_id`` or the typed error of that call."""
         try:
-            return task_to_dict(task_from_body(self.client.describe_task(task_id), task_id))
+            return task_to_dict(read_task(self.client.describe_task(task_id), task_id))
         except EfloError as err:
             return err
 

@@ -363,28 +363,10 @@ class EfloClient:
         return self._call(action, body, wire_query, deadline, idempotent)
 
     def describe_task(self, task_id: str, *, deadline: Optional[float] = None) -> Dict[str, Any]:
-        """The raw DescribeTask body for ``task_id``; ResponseParseError when it carries no ``TaskState``."""
+        """The raw DescribeTask body for ``task_id``; whether it is a task is for ``models.read_task`` to say."""
         if not isinstance(task_id, str) or not task_id.strip():
             raise ConfigurationError("task_id must be a non-empty string such as i156331731670384438138, got %r" % (task_id,))
-        data = self.call("DescribeTask", {"TaskId": task_id.strip()}, deadline=deadline, idempotent=True)
-        state = data.get("TaskState")
-        if state is None or (isinstance(state, str) and not state.strip()):
-            redact = getattr(self._local, "redact", None) or _Redactor([])
-            request_id = redact.secrets(_first(data, "RequestId", "requestId") or "") or None
-            raise ResponseParseError(
-                redact.secrets("%s DescribeTask for task %s answered HTTP 200 without a TaskState (keys: %s%s); the service "
-                               "may have failed internally, try again later." % (
-                                   SERVICE,
-                                   task_id,
-                                   ", ".join(sorted(str(key) for key in data)[:12]) or "none",
-                                   ", request id %s" % request_id if request_id else "",
-                               )),
-                status=200,
-                request_id=request_id,
-                body_excerpt=excerpt(redact(json.dumps(data, ensure_ascii=False)) or ""),
-                action="DescribeTask",
-            )
-        return data
+        return self.call("DescribeTask", {"TaskId": task_id.strip()}, deadline=deadline, idempotent=True)
 
     @property
     def wire_name(self) -> str:

@@ -6,11 +6,13 @@
 The service (and its documentation) sends timestamps in at least five shapes and ``NodeIds`` as a list, a
 JSON-array string or a Python-list repr (``"['mock-sn-200101']"``). The parsers here accept all of them and
 **never raise**, whatever they are given: a value that cannot be understood is kept (timestamps) or dropped
-(node ids) instead of failing a playbook that only wanted to wait for a task.
+(node ids) instead of failing a playbook that only wanted to wait for a task. They are the field validators
+of the pydantic models (:mod:`models`), which read every answer.
 
-It also holds the other pure helpers the models and the wait engine share: coercion of wrongly typed
-scalars (:func:`to_text`, :func:`to_int`, :func:`to_bool`), task state classification
-(:func:`classify_state`) and CamelCase -> snake_case key conversion (:func:`snake_case_keys`).
+It also holds the coercion of wrongly typed scalars (:func:`to_text`, :func:`scalar_text`, :func:`to_int`,
+:func:`to_bool`) and lists (:func:`object_list`), the one task-state rule (:func:`classify_state`, used by the
+models, the wait engine, its schedule and its progress text) and CamelCase -> snake_case key conversion
+(:func:`snake_case_keys`).
 
 Pure and stdlib only: nothing here imports Ansible, httpx or pydantic.
 """
@@ -21,23 +23,23 @@ import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, List, Optional
+from typing import Any, Iterable, List, Optional, Tuple
 
 __all__ = [
     "EPOCH_MS_THRESHOLD",
+    "FINAL_STATES",
     "STATE_FAILURE",
-    "STATE_PENDING",
+    "STATE_RUNNING",
     "STATE_SUCCESS",
+    "STATE_UNKNOWN",
     "camel_to_snake",
     "classify_state",
     "format_timestamp",
-    "is_failure_state",
-    "is_success_state",
-    "is_terminal_state",
-    "normalize_state",
+    "object_list",
     "parse_datetime",
     "parse_node_ids",
     "parse_timestamp",
+    "scalar_text",
     "snake_case_keys",
     "to_bool",
     "to_int",
@@ -102,6 +104,40 @@ def to_text(value: Any) -> Optional[str]:
     except (ValueError, TypeError, RecursionError, OverflowError):
         # int too large to print, a circular structure, something whose __str__ fails
         return None
+
+
+def scalar_text(value: Any) -> Optional[str]:
+    """Non-blank text of a scalar (a string, number or boolean, see :func:`to_text`); ``None`` for objects, lists,
+    ``null`` and blank strings."""
+    if isinstance(value, (dict, list, tuple)):
+        return None
+    text = to_text(value)
+    return text if text is not None and text.strip() else None
+
+
+def object_list(value: Any, keep: Tuple[type, ...] = (dict,)) -> List[Any]:
+    """A list of JSON objects from ``null``, a list (non-objects dropped), one object, an object wrapping the
+    list (``{"Step": [...]}``) or a JSON string of any of these. Items of the types in ``keep`` are kept; a
+    list whose items all are kept is returned itself."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or text[0] not in "[{":
+            return []
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return []
+    if isinstance(value, dict):
+        if len(value) == 1:
+            only = next(iter(value.values()))
+            if isinstance(only, list):
+                return object_list(only, keep)
+        return [value] if value else []
+    if isinstance(value, list) and all(isinstance(item, keep) for item in value):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, keep)]
+    return []
 
 
 # ------------------------------------------------------------------------------------------ timestamps
@@ -367,44 +403,29 @@ def to_bool(value: Any) -> Optional[bool]:
 
 STATE_SUCCESS = "success"
 STATE_FAILURE = "failure"
-STATE_PENDING = "pending"
+STATE_RUNNING = "running"
+STATE_UNKNOWN = "unknown"
+FINAL_STATES = (STATE_SUCCESS, STATE_FAILURE)
 # Compared after lower-casing and dropping everything but letters and digits ("Execution-Success" too).
 SUCCESS_STATES = frozenset({"executionsuccess", "success", "succeeded"})
-
-
-def normalize_state(state: Any) -> str:
-    """``state`` lower-cased with everything but ASCII letters and digits removed (``""`` for ``None``)."""
-    text = to_text(state)
-    if not text:
-        return ""
-    return _NOT_ALNUM_RE.sub("", text.lower())
+RUNNING_STATES = frozenset({"waitingtorun", "running"})
 
 
 def classify_state(state: Any) -> str:
-    """``"success"``, ``"failure"`` or ``"pending"`` for a TaskState / StepState / sub-task state.
+    """The class of a TaskState, StepState or sub-task state; the collection's one rule for "is it over".
 
-    Case-insensitive: ``execution_success``, ``success`` and ``succeeded`` are a success; any state that
-    contains ``fail`` (``execution_fail``, ``execution_failed``, ``Failed``) is a failure; anything else,
-    unknown and missing states included, is not finished yet. Never raises.
+    ``"success"``: ``execution_success``, ``success``, ``succeeded``. ``"failure"``: any state that contains
+    ``fail`` (``execution_fail``, ``execution_failed``, ``Failed``). ``"running"``: ``waiting_to_run`` and
+    ``running``, the states the service documents for work not done yet. ``"unknown"``: anything else
+    (``not_success``, ``unsuccessful``, ``cancelled``, a missing or blank state, an object); like running, it is
+    not final (:data:`FINAL_STATES`). Case and everything but letters and digits are ignored. Never raises.
     """
-    norm = normalize_state(state)
+    norm = _NOT_ALNUM_RE.sub("", (scalar_text(state) or "").lower())
     if norm in SUCCESS_STATES:
         return STATE_SUCCESS
     if "fail" in norm:
         return STATE_FAILURE
-    return STATE_PENDING
-
-
-def is_success_state(state: Any) -> bool:
-    return classify_state(state) == STATE_SUCCESS
-
-
-def is_failure_state(state: Any) -> bool:
-    return classify_state(state) == STATE_FAILURE
-
-
-def is_terminal_state(state: Any) -> bool:
-    return classify_state(state) != STATE_PENDING
+    return STATE_RUNNING if norm in RUNNING_STATES else STATE_UNKNOWN
 
 
 # ------------------------------------------------------------------------------------------ snake_case

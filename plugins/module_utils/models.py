@@ -1,62 +1,47 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pydantic v2 models of the eflo-controller answers the collection reads, and their snake_case dicts.
+"""Pydantic v2 models of the eflo-controller answers: the one reader of every answer the collection reads.
 
-* ``DescribeTask``     -> :class:`Task` (with :class:`Step` and :class:`SubTask`): :func:`task_from_body`,
-  :func:`task_to_dict`.
-* ``DescribeCluster``  -> :class:`Cluster` (also fits ``ListClusters`` items): :func:`cluster_from_body`,
-  :func:`cluster_to_dict`.
-* ``ListClusterNodes`` -> :class:`NodePage` of :class:`Node`: :func:`node_page_from_body`,
-  :func:`nodes_from_body`, :func:`node_to_dict`.
+One function per answer reads it into its model, and one turns the model into the snake_case dict a module returns:
+
+* ``DescribeTask``     -> :func:`read_task`: :class:`Task` (with :class:`Step` and :class:`SubTask`); :func:`task_to_dict`.
+* ``DescribeCluster``  -> :func:`read_cluster`: :class:`Cluster` (also fits ``ListClusters`` items); :func:`cluster_to_dict`.
+* ``ListClusterNodes`` -> :func:`read_node_page`: :class:`NodePage` of :class:`Node`; :func:`node_to_dict`.
 
 The models accept every shape documented in the reference notes (section 10): one-digit hours, epoch seconds
 and milliseconds as strings, ``NodeIds`` as a list, a JSON string or a Python-list repr, ``null`` or missing
 ``Steps``/``SubTasks``, unknown fields (ignored), unknown enum values (kept as strings) and scalars of the
-wrong JSON type (coerced to text). Every field is optional and every field validator is one of the
-never-raising parsers of :mod:`lenient`, so validating a JSON object cannot fail; the only error is
-:class:`~errors.ResponseParseError` for a body that is not the answer that was due (not an object, or an
-error envelope without ``TaskState``).
+wrong JSON type (coerced to text). Each field is read from ``Name``, ``name`` or ``snake_name``, the first that
+is present. Every field is optional and its validator is one of the never-raising parsers of :mod:`lenient`,
+so validating a JSON object cannot fail. Whether a body is the answer that was due is decided from its model:
+a task has a usable ``TaskState``, a cluster a ``ClusterId``, a node page ``Nodes`` or no error envelope; any
+other body raises :class:`~errors.ResponseParseError`, whose message names the body's keys.
 
-DescribeTask is read by :mod:`answers` (plain functions, no pydantic); :func:`task_from_body` validates the
-:class:`Task` from that reading, so the model and ``eflo_task_info``'s plain dict always agree.
-
+States are classified by :func:`lenient.classify_state` (``is_finished``, ``is_succeeded``, ``failed_steps``).
 Timestamps are stored already normalised to ISO 8601 UTC text (see :func:`lenient.parse_timestamp`);
 :func:`lenient.parse_datetime` turns them back into datetimes for elapsed-time arithmetic.
 
 pydantic is imported under a guard so ``ansible-test sanity --test import`` passes without it; the
-functions raise :class:`~errors.ConfigurationError` with an install hint when it is missing.
+readers raise :class:`~errors.ConfigurationError` with an install hint when it is missing.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any, Dict, List, Mapping, Optional
+from typing import Annotated, Any, Dict, List, Mapping, Optional, Tuple
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.answers import (
-    STEP_FIELDS,
-    SUB_TASK_FIELDS,
-    TASK_FIELDS,
-    answer_error,
-    api_names,
-    json_type,
-    object_list,
-    scalar_text,
-    task_dict,
-    task_fields,
-)
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (  # pylint: disable=unused-import
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, ResponseParseError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
+    FINAL_STATES,
     STATE_FAILURE,
-    STATE_PENDING,
     STATE_SUCCESS,
     camel_to_snake,
     classify_state,
-    is_failure_state,
-    is_success_state,
-    is_terminal_state,
+    object_list,
     parse_node_ids,
     parse_timestamp,
+    scalar_text,
     snake_case_keys,
     to_bool,
     to_int,
@@ -95,26 +80,14 @@ __all__ = [
     "MISSING_PYDANTIC_MSG",
     "Node",
     "NodePage",
-    "STATE_FAILURE",
-    "STATE_PENDING",
-    "STATE_SUCCESS",
     "Step",
     "SubTask",
     "Task",
-    "camel_to_snake",
-    "classify_state",
-    "cluster_from_body",
     "cluster_to_dict",
-    "is_failure_state",
-    "is_success_state",
-    "is_terminal_state",
-    "node_page_from_body",
     "node_to_dict",
-    "nodes_from_body",
-    "snake_case_keys",
-    "step_to_dict",
-    "sub_task_to_dict",
-    "task_from_body",
+    "read_cluster",
+    "read_node_page",
+    "read_task",
     "task_to_dict",
 ]
 
@@ -129,7 +102,7 @@ MISSING_PYDANTIC_MSG = (
 
 
 def _object_list(value: Any) -> List[Any]:
-    """:func:`answers.object_list`, keeping models that are already built."""
+    """:func:`lenient.object_list`, keeping models that are already built."""
     return object_list(value, (dict, BaseModel))
 
 
@@ -141,6 +114,7 @@ def _json_value(value: Any) -> Any:
 
 
 Text = Annotated[Optional[str], BeforeValidator(to_text)]
+Scalar = Annotated[Optional[str], BeforeValidator(scalar_text)]  # states and ids: None unless non-blank scalar text
 Timestamp = Annotated[Optional[str], BeforeValidator(parse_timestamp)]
 NodeIdList = Annotated[List[str], BeforeValidator(parse_node_ids)]
 Count = Annotated[Optional[int], BeforeValidator(to_int)]
@@ -148,12 +122,21 @@ Flag = Annotated[Optional[bool], BeforeValidator(to_bool)]
 RawJson = Annotated[Any, BeforeValidator(_json_value)]
 
 
+def _keys(name: str) -> Tuple[str, str, str]:
+    """The keys a field ``Name`` may arrive under: ``Name``, ``name`` (lower camel) and ``snake_name``."""
+    return name, name[0].lower() + name[1:], camel_to_snake(name)
+
+
 def _api(name: str, default: Any = None) -> Any:
-    """A field read from ``Name``, ``name`` (lower camel, as some gateways write) or ``snake_name``."""
-    choices = AliasChoices(*api_names(name))
+    """A field read from the first of :func:`_keys` that is present."""
+    choices = AliasChoices(*_keys(name))
     if isinstance(default, list):
         return Field(default_factory=list, validation_alias=choices)
     return Field(default=default, validation_alias=choices)
+
+
+_VSWITCH = AliasChoices("VSwitchId", "vSwitchId", "VswitchId", "vswitch_id")
+_NODES_KEYS = _keys("Nodes")
 
 
 class _Lenient(BaseModel):
@@ -171,7 +154,7 @@ class SubTask(_Lenient):
 
     task_id: Text = _api("TaskId")
     task_type: Text = _api("TaskType")
-    task_state: Text = _api("TaskState")
+    task_state: Scalar = _api("TaskState")
     create_time: Timestamp = _api("CreateTime")
     update_time: Timestamp = _api("UpdateTime")
     message: Text = _api("Message")
@@ -182,7 +165,7 @@ class Step(_Lenient):
 
     step_name: Text = _api("StepName")
     step_type: Text = _api("StepType")
-    step_state: Text = _api("StepState")
+    step_state: Scalar = _api("StepState")
     stage_tag: Text = _api("StageTag")
     start_time: Timestamp = _api("StartTime")
     update_time: Timestamp = _api("UpdateTime")
@@ -191,11 +174,11 @@ class Step(_Lenient):
 
 
 class Task(_Lenient):
-    """A DescribeTask answer. ``task_id`` is not in the answer: :func:`task_from_body` sets it."""
+    """A DescribeTask answer. :func:`read_task` sets ``task_id`` to the id that was asked for."""
 
     task_id: Text = _api("TaskId")
     task_type: Text = _api("TaskType")
-    task_state: Text = _api("TaskState")
+    task_state: Scalar = _api("TaskState")
     cluster_id: Text = _api("ClusterId")
     cluster_name: Text = _api("ClusterName")
     message: Text = _api("Message")
@@ -206,17 +189,12 @@ class Task(_Lenient):
     request_id: Text = _api("RequestId")
 
     @property
-    def state_class(self) -> str:
-        """``"success"``, ``"failure"`` or ``"pending"`` (see :func:`lenient.classify_state`)."""
-        return classify_state(self.task_state)
-
-    @property
     def is_finished(self) -> bool:
-        return self.state_class != STATE_PENDING
+        return classify_state(self.task_state) in FINAL_STATES
 
     @property
     def is_succeeded(self) -> bool:
-        return self.state_class == STATE_SUCCESS
+        return classify_state(self.task_state) == STATE_SUCCESS
 
 
 # --------------------------------------------------------------------------- DescribeCluster / ListClusters
@@ -225,7 +203,7 @@ class Task(_Lenient):
 class Cluster(_Lenient):
     """A DescribeCluster answer or a ListClusters item (whose times are epoch-seconds strings)."""
 
-    cluster_id: Text = _api("ClusterId")
+    cluster_id: Scalar = _api("ClusterId")
     cluster_name: Text = _api("ClusterName")
     cluster_type: Text = _api("ClusterType")
     cluster_description: Text = _api("ClusterDescription")
@@ -239,7 +217,7 @@ class Cluster(_Lenient):
     components: RawJson = _api("Components")
     networks: RawJson = _api("Networks")
     vpc_id: Text = _api("VpcId")
-    vswitch_id: Text = Field(default=None, validation_alias=AliasChoices("VSwitchId", "vSwitchId", "VswitchId", "vswitch_id"))
+    vswitch_id: Text = Field(default=None, validation_alias=_VSWITCH)
     security_group_id: Text = _api("SecurityGroupId")
     resource_group_id: Text = _api("ResourceGroupId")
     tags: RawJson = _api("Tags")
@@ -271,7 +249,7 @@ class Node(_Lenient):
     commodity_code: Text = _api("CommodityCode")
     file_system_mount_enabled: Flag = _api("FileSystemMountEnabled")
     vpc_id: Text = _api("VpcId")
-    vswitch_id: Text = Field(default=None, validation_alias=AliasChoices("VSwitchId", "vSwitchId", "VswitchId", "vswitch_id"))
+    vswitch_id: Text = Field(default=None, validation_alias=_VSWITCH)
     networks: RawJson = _api("Networks")
     tags: RawJson = _api("Tags")
     cluster_id: Text = _api("ClusterId")
@@ -288,12 +266,42 @@ class NodePage(_Lenient):
     request_id: Text = _api("RequestId")
 
 
-# ------------------------------------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------------------------ answers that are wrong
 
 
-def _require_pydantic() -> None:
-    if not HAS_PYDANTIC:
-        raise ConfigurationError(MISSING_PYDANTIC_MSG)
+def _first(body: Mapping[str, Any], *keys: str) -> Optional[str]:
+    return next((text for text in (scalar_text(body.get(key)) for key in keys) if text is not None), None)
+
+
+def _json_type(value: Any) -> str:
+    """How a JSON value reads in a message: ``null``, ``a string``, ``an array``..."""
+    for kinds, name in ((type(None), "null"), (bool, "a boolean"), ((int, float), "a number"), (str, "a string"), ((list, tuple), "an array")):
+        if isinstance(value, kinds):
+            return name
+    return type(value).__name__
+
+
+def answer_error(subject: str, body: Any, problem: str) -> ResponseParseError:
+    """The error for a body that is not the answer ``subject`` (``DescribeTask for task i1``) was due to give:
+    ``problem``, the body's keys, and the code, message and request id of an error envelope when it has them."""
+    fields: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
+    info = fields.get("ErrorCodeInfo") or fields.get("errorCodeInfo")
+    detail: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
+    code = _first(fields, "Code", "code") or _first(detail, "ErrorCode", "errorCode", "Code")
+    message = _first(fields, "Message", "message") or _first(detail, "ErrorMessage", "errorMessage", "Message")
+    request_id = _first(fields, "RequestId", "requestId")
+    notes = ["keys: %s" % (", ".join(sorted(str(key) for key in fields)[:12]) or "none")] if isinstance(body, Mapping) else []
+    if code or message:
+        notes.append("error %s: %s" % (code or "-", message or "-"))
+    if request_id:
+        notes.append("request id %s" % request_id)
+    hint = "the service may have failed internally, try again later" if isinstance(body, Mapping) \
+        else "check that the endpoint is an eflo-controller endpoint"
+    msg = "eflo-controller %s answered HTTP 200 %s%s; %s." % (subject, problem, " (%s)" % ", ".join(notes) if notes else "", hint)
+    return ResponseParseError(msg, code=code, message=message, request_id=request_id, status=200, action=subject.split()[0])
+
+
+# ------------------------------------------------------------------------------------------------ reading
 
 
 def _built(model: Any) -> Any:
@@ -307,138 +315,88 @@ def _built(model: Any) -> Any:
     return model
 
 
-def _validated(model: Any, body: Mapping[str, Any], action: str) -> Any:
-    model = _built(model)
+def _read(model: Any, body: Any, subject: str) -> Any:
+    """``body`` validated as ``model``; ResponseParseError when it is not a JSON object (or pydantic is missing)."""
+    if not HAS_PYDANTIC:
+        raise ConfigurationError(MISSING_PYDANTIC_MSG)
+    if not isinstance(body, Mapping):
+        raise answer_error(subject, body, "with %s, not a JSON object" % _json_type(body))
     try:
-        return model.model_validate(body if isinstance(body, dict) else dict(body))
+        return _built(model).model_validate(body if isinstance(body, dict) else dict(body))
     except (ValidationError, ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - fields never fail
-        raise answer_error(action, body, "answer could not be read (%s)." % type(exc).__name__) from None
+        raise answer_error(subject, body, "with a body that could not be read (%s)" % type(exc).__name__) from None
 
 
-# ------------------------------------------------------------------------------------------- public API
+def read_task(body: Any, task_id: str) -> Task:
+    """The :class:`Task` of a DescribeTask answer for ``task_id`` (which wins over a ``TaskId`` in the body).
+
+    Raises :class:`~errors.ResponseParseError` when ``body`` is not a JSON object or has no usable ``TaskState``
+    (an error envelope such as ``{"ErrorCodeInfo": {"Success": false, ...}}`` in a 200 answer)."""
+    subject = "DescribeTask for task %s" % (task_id,)
+    task = _read(Task, body, subject)
+    if task.task_state is None:
+        raise answer_error(subject, body, "without a TaskState")
+    if task_id:
+        task.task_id = str(task_id)
+    return task
 
 
-def task_from_body(body: Any, task_id: str) -> Task:
-    """The :class:`Task` of a DescribeTask answer for ``task_id``: validated from :func:`answers.task_fields`.
-
-    Raises :class:`~errors.ResponseParseError` when ``body`` is not a JSON object or has no usable
-    ``TaskState`` (an error envelope such as ``{"ErrorCodeInfo": {"Success": false, ...}}`` in a 200 answer);
-    the message quotes a trimmed excerpt of the body. ``task_id`` wins over a ``TaskId`` in the body.
-    """
-    _require_pydantic()
-    return _validated(Task, task_fields(body, task_id), "DescribeTask")
+def read_cluster(body: Any) -> Cluster:
+    """The :class:`Cluster` of a DescribeCluster answer (or a ListClusters item); ResponseParseError when
+    ``body`` is not a JSON object or has no ``ClusterId``."""
+    cluster = _read(Cluster, body, "DescribeCluster")
+    if cluster.cluster_id is None:
+        raise answer_error("DescribeCluster", body, "without a ClusterId")
+    return cluster
 
 
-def sub_task_to_dict(sub_task: SubTask) -> Dict[str, Any]:
-    """The snake_case dict of a sub-task."""
-    return {field: getattr(sub_task, field) for field, _keys, _read in SUB_TASK_FIELDS}
+def read_node_page(body: Any) -> NodePage:
+    """One ListClusterNodes answer. A missing or ``null`` ``Nodes`` is an empty last page, unless the body is an
+    error envelope (``Code``, ``ErrorCodeInfo`` or ``Success: false``): that raises ResponseParseError, as does a
+    body that is not a JSON object."""
+    page = _read(NodePage, body, "ListClusterNodes")
+    if not any(key in body for key in _NODES_KEYS) and (
+        any(key in body for key in ("Code", "code", "ErrorCodeInfo", "errorCodeInfo"))
+        or to_bool(body.get("Success", body.get("success"))) is False
+    ):
+        raise answer_error("ListClusterNodes", body, "with an error and no Nodes")
+    return page
 
 
-def step_to_dict(step: Step) -> Dict[str, Any]:
-    """The snake_case dict of a step, with its sub-tasks."""
-    result = {field: getattr(step, field) for field, _keys, _read in STEP_FIELDS}
-    result["sub_tasks"] = [sub_task_to_dict(sub_task) for sub_task in step.sub_tasks]
-    return result
+# ---------------------------------------------------------------------------------------- snake_case dicts
 
 
 def task_to_dict(task: Task) -> Dict[str, Any]:
-    """The snake_case dict documented in ``eflo_task_info`` RETURN, with the derived flags (:func:`answers.task_dict`)."""
-    fields = {field: getattr(task, field) for field, _keys, _read in TASK_FIELDS}
-    fields["steps"] = [step_to_dict(step) for step in task.steps]
-    fields["request_id"] = task.request_id
-    return task_dict(fields)
+    """The snake_case task dict documented in ``eflo_task_info`` RETURN: the task's fields (steps and sub-tasks
+    as dicts), ``is_finished``/``is_succeeded``, ``failed_steps`` (the steps whose state is a failure) and
+    ``failed_sub_tasks`` (the sub-tasks whose state is a failure, each with its ``step_name``; a task can
+    succeed with failed sub-tasks). Failed entries are dicts of their own, never the ones in ``steps`` (YAML
+    output would show anchors and aliases)."""
+    result = task.model_dump()
+    result["is_finished"] = task.is_finished
+    result["is_succeeded"] = task.is_succeeded
+    result["failed_steps"] = [step.model_dump() for step in task.steps if classify_state(step.step_state) == STATE_FAILURE]
+    result["failed_sub_tasks"] = [
+        dict(sub_task.model_dump(), step_name=step.step_name)
+        for step in task.steps
+        for sub_task in step.sub_tasks
+        if classify_state(sub_task.task_state) == STATE_FAILURE
+    ]
+    return result
 
 
-def cluster_from_body(body: Any) -> Cluster:
-    """The :class:`Cluster` of a DescribeCluster answer (or a ListClusters item).
-
-    Raises :class:`~errors.ResponseParseError` when ``body`` is not a JSON object or has no ``ClusterId``.
-    """
-    _require_pydantic()
-    action = "DescribeCluster"
-    if not isinstance(body, Mapping):
-        raise answer_error(action, body, "answer is not a JSON object (got %s)." % json_type(body), envelope=False)
-    if scalar_text(body.get("ClusterId", body.get("clusterId"))) is None:
-        raise answer_error(action, body, "answer has no ClusterId.")
-    return _validated(Cluster, body, action)
+def _dump(model: Any, json_fields: Tuple[str, ...]) -> Dict[str, Any]:
+    result = model.model_dump()
+    for name in json_fields:
+        result[name] = snake_case_keys(result[name])
+    return result
 
 
 def cluster_to_dict(cluster: Cluster) -> Dict[str, Any]:
     """snake_case dict of a cluster; ``components``, ``networks`` and ``tags`` are snake-cased JSON."""
-    return {
-        "cluster_id": cluster.cluster_id,
-        "cluster_name": cluster.cluster_name,
-        "cluster_type": cluster.cluster_type,
-        "cluster_description": cluster.cluster_description,
-        "operating_state": cluster.operating_state,
-        "task_id": cluster.task_id,
-        "node_count": cluster.node_count,
-        "node_group_count": cluster.node_group_count,
-        "hpn_zone": cluster.hpn_zone,
-        "computing_ip_version": cluster.computing_ip_version,
-        "open_eni_jumbo_frame": cluster.open_eni_jumbo_frame,
-        "components": snake_case_keys(cluster.components),
-        "networks": snake_case_keys(cluster.networks),
-        "vpc_id": cluster.vpc_id,
-        "vswitch_id": cluster.vswitch_id,
-        "security_group_id": cluster.security_group_id,
-        "resource_group_id": cluster.resource_group_id,
-        "tags": snake_case_keys(cluster.tags),
-        "create_time": cluster.create_time,
-        "update_time": cluster.update_time,
-        "request_id": cluster.request_id,
-    }
-
-
-def _looks_like_error(body: Mapping[str, Any]) -> bool:
-    if any(key in body for key in ("Code", "code", "ErrorCodeInfo", "errorCodeInfo")):
-        return True
-    return to_bool(body.get("Success", body.get("success"))) is False
-
-
-def node_page_from_body(body: Any) -> NodePage:
-    """One ListClusterNodes answer. A missing or ``null`` ``Nodes`` is an empty page, unless the body is an
-    error envelope (``Code``, ``ErrorCodeInfo`` or ``Success: false``): that raises
-    :class:`~errors.ResponseParseError`, as does a body that is not a JSON object."""
-    _require_pydantic()
-    action = "ListClusterNodes"
-    if not isinstance(body, Mapping):
-        raise answer_error(action, body, "answer is not a JSON object (got %s)." % json_type(body), envelope=False)
-    if "Nodes" not in body and "nodes" not in body and _looks_like_error(body):
-        raise answer_error(action, body, "answer has no Nodes.")
-    return _validated(NodePage, body, action)
-
-
-def nodes_from_body(body: Any) -> List[Node]:
-    """The nodes of one ListClusterNodes answer (see :func:`node_page_from_body` for errors)."""
-    return node_page_from_body(body).nodes
+    return _dump(cluster, ("components", "networks", "tags"))
 
 
 def node_to_dict(node: Node) -> Dict[str, Any]:
     """snake_case dict of a node; ``networks`` and ``tags`` are snake-cased JSON."""
-    return {
-        "node_id": node.node_id,
-        "hostname": node.hostname,
-        "operating_state": node.operating_state,
-        "node_group_id": node.node_group_id,
-        "node_group_name": node.node_group_name,
-        "machine_type": node.machine_type,
-        "image_id": node.image_id,
-        "image_name": node.image_name,
-        "hpn_zone": node.hpn_zone,
-        "zone_id": node.zone_id,
-        "sn": node.sn,
-        "node_type": node.node_type,
-        "hyper_node_id": node.hyper_node_id,
-        "task_id": node.task_id,
-        "commodity_code": node.commodity_code,
-        "file_system_mount_enabled": node.file_system_mount_enabled,
-        "vpc_id": node.vpc_id,
-        "vswitch_id": node.vswitch_id,
-        "networks": snake_case_keys(node.networks),
-        "tags": snake_case_keys(node.tags),
-        "cluster_id": node.cluster_id,
-        "cluster_name": node.cluster_name,
-        "create_time": node.create_time,
-        "expired_time": node.expired_time,
-    }
+    return _dump(node, ("networks", "tags"))

@@ -275,8 +275,10 @@ tasks:
       sample: A7FD7411-9395-52E8-AF42-EB3A4A55446D
     is_finished:
       description:
-        - Whether the task reached a final state (success or failure, compared case-insensitively).
-        - Unknown states count as not finished.
+        - Whether the task reached a final state, compared case-insensitively - a success (V(execution_success),
+          V(success), V(succeeded)) or a failure (any state containing C(fail)). M(alibabacloud.eflo.eflo_task_wait)
+          ends a wait by the same rule.
+        - Other states (V(waiting_to_run), V(running), unknown ones) count as not finished.
       type: bool
       returned: always
       sample: false
@@ -334,9 +336,9 @@ credentials_source:
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import EfloAnsibleModule
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.answers import read_task
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import task_info_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task, task_to_dict
 
 EMPTY_ID_HINT = (
     "give the TaskId returned by the operation that started the task (for example the task_id of a "
@@ -471,7 +473,7 @@ def describe_tasks(client: Any, task_ids: List[str], ignore_missing: bool) -> Tu
             tasks.append(missing_task(task_id, exc))
             missing.append(task_id)
             continue
-        task = read_task(body, task_id)
+        task = task_to_dict(read_task(body, task_id))
         task["exists"] = True
         tasks.append(task)
     return tasks, missing

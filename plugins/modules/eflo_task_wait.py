@@ -119,9 +119,10 @@ options:
     description:
       - Optional rules that decide when a task is done, checked in order before the default rules; the first
         rule that matches decides (the waiter model of the AWS SDK).
-      - The default rules are - C(task_state) V(execution_success) succeeds; C(task_state) V(execution_fail),
-        or any state containing C(fail), fails at once; anything else (unknown states too) keeps waiting.
-        Strings compare case-insensitively.
+      - The default rule (that of C(is_finished) and C(is_succeeded) in M(alibabacloud.eflo.eflo_task_info)) - a
+        C(task_state) of V(execution_success), V(success) or V(succeeded) succeeds; a state containing C(fail)
+        fails at once; anything else (V(waiting_to_run), V(running), unknown states) keeps waiting. States and
+        strings compare case-insensitively.
       - >-
         To make your rules the only ones, end the list with
         C({state: retry, expression: "`true`", expected: true}).

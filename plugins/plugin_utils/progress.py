@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, classify_state
+
 PREFIX = "eflo_task_wait"
 MESSAGE_LIMIT = 200
 MAX_LISTED_FAILED = 10
@@ -81,25 +83,21 @@ def _and_more(items: Sequence[str], total: int, sep: str = "; ") -> str:
     return text
 
 
-def _is_failure_state(state: Any) -> bool:
-    return "fail" in str(state or "").lower()
-
-
 def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     steps = task.get("steps")
     return [s for s in steps if isinstance(s, Mapping)] if isinstance(steps, list) else []
 
 
 def failed_steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    """``failed_steps`` of the task dict, or the steps whose ``step_state`` contains "fail"."""
+    """``failed_steps`` of the task dict, or the steps whose ``step_state`` is a failure (``lenient.classify_state``)."""
     given = task.get("failed_steps")
     if isinstance(given, list):
         return [s for s in given if isinstance(s, Mapping)]
-    return [s for s in _steps(task) if _is_failure_state(s.get("step_state"))]
+    return [s for s in _steps(task) if classify_state(s.get("step_state")) == STATE_FAILURE]
 
 
 def failed_sub_tasks(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    """``failed_sub_tasks`` of the task dict, or the sub-tasks whose ``task_state`` contains "fail" (+ ``step_name``)."""
+    """``failed_sub_tasks`` of the task dict, or the sub-tasks whose ``task_state`` is a failure (+ ``step_name``)."""
     given = task.get("failed_sub_tasks")
     if isinstance(given, list):
         return [s for s in given if isinstance(s, Mapping)]
@@ -107,7 +105,7 @@ def failed_sub_tasks(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     for step in _steps(task):
         subs = step.get("sub_tasks")
         for sub in subs if isinstance(subs, list) else []:
-            if isinstance(sub, Mapping) and _is_failure_state(sub.get("task_state")):
+            if isinstance(sub, Mapping) and classify_state(sub.get("task_state")) == STATE_FAILURE:
                 item: Dict[str, Any] = dict(sub)
                 item.setdefault("step_name", step.get("step_name"))
                 found.append(item)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, List, Mapping, Optional, Protocol, Sequence
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_PENDING, classify_state, parse_datetime
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import FINAL_STATES, STATE_SUCCESS, classify_state, parse_datetime
 
 PHASE_UNKNOWN = "unknown"
 PHASE_BUSY = "busy"
@@ -122,14 +122,14 @@ def _service_now(task: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) ->
 def _not_started(step: Mapping[str, Any]) -> bool:
     """A listed step that has not started: no start time, or a waiting-like state."""
     state = str(step.get("step_state") or "").casefold()
-    if classify_state(state) != STATE_PENDING:
+    if classify_state(state) in FINAL_STATES:
         return False
     return _moment(step.get("start_time")) is None or any(word in state for word in _WAITING_WORDS)
 
 
 def _sub_tasks_remaining(subs: Sequence[Mapping[str, Any]], step_start: Optional[datetime], now: datetime) -> Optional[float]:
     """Estimated time until the running sub-tasks end, or None when none is running."""
-    running = [s for s in subs if classify_state(s.get("task_state")) == STATE_PENDING]
+    running = [s for s in subs if classify_state(s.get("task_state")) not in FINAL_STATES]
     if not running:
         return None
     starts = [m for s in running for m in _times(s, "create_time")] or ([step_start] if step_start else [])
@@ -138,7 +138,7 @@ def _sub_tasks_remaining(subs: Sequence[Mapping[str, Any]], step_start: Optional
     ran = max(0.0, _seconds(now, min(starts)))
     done = []
     for sub in subs:
-        if classify_state(sub.get("task_state")) == STATE_PENDING:
+        if classify_state(sub.get("task_state")) not in FINAL_STATES:
             continue
         created, updated = _moment(sub.get("create_time")) or step_start, _moment(sub.get("update_time"))
         if created is not None and updated is not None and updated >= created:
@@ -156,7 +156,7 @@ def read_progress(task: Mapping[str, Any]) -> Progress:
     if not isinstance(task, Mapping):
         return UNKNOWN
     state = task.get("task_state")
-    if classify_state(state) != STATE_PENDING or any(w in str(state or "").casefold() for w in _WAITING_WORDS):
+    if classify_state(state) in FINAL_STATES or any(w in str(state or "").casefold() for w in _WAITING_WORDS):
         return Progress(reason="task state %s" % (state or "missing"))
     steps = _mappings(task.get("steps"))
     now = _service_now(task, steps)
@@ -164,7 +164,7 @@ def read_progress(task: Mapping[str, Any]) -> Progress:
         return Progress(reason="no steps" if not steps else "no timestamps")
     created = _moment(task.get("create_time"))
     age = _seconds(now, created) if created is not None and created <= now else None
-    index = next((i for i, s in enumerate(steps) if classify_state(s.get("step_state")) != "success"), None)
+    index = next((i for i, s in enumerate(steps) if classify_state(s.get("step_state")) != STATE_SUCCESS), None)
     if index is None:  # every listed step succeeded, the task is not finished: it may end at any poll
         last = _times(steps[-1], "update_time", "start_time")
         return Progress(PHASE_MAY_END, age=age, step_age=_seconds(now, last[0]) if last else None, reason="steps done")
@@ -179,7 +179,7 @@ def read_progress(task: Mapping[str, Any]) -> Progress:
     if any(_not_started(s) for s in steps[index + 1:]):
         guess = LINDY * step_age if step_age is not None else None
         return Progress(PHASE_BUSY, age=age, step_age=step_age, remaining=guess, reason="later steps listed")
-    if classify_state(step.get("step_state")) != STATE_PENDING:  # a failed step: the task state follows soon
+    if classify_state(step.get("step_state")) in FINAL_STATES:  # a failed step: the task state follows soon
         return Progress(PHASE_MAY_END, age=age, step_age=step_age, reason="step failed")
     if index == 0 and step_age is not None:  # tasks have several steps: the first one is rarely the last
         return Progress(PHASE_BUSY, age=age, step_age=step_age, remaining=LINDY * step_age, reason="first step")

@@ -46,14 +46,14 @@ Deadline
     first, as many as the rate window allows, then the rest time out.
 
 Acceptors (botocore waiter model)
-    ``config.acceptors`` are checked in order, followed by :data:`DEFAULT_ACCEPTORS`; the first match wins.
+    ``config.acceptors`` are checked in order; the first match wins.
     ``state``: ``success`` | ``failure`` | ``retry`` (keep waiting). ``expression``: JMESPath over the task
     dict. ``matcher``: ``path`` (result == expected, the default), ``pathAll`` (non-empty list, every item ==
     expected), ``pathAny`` (non-empty list, some item == expected), ``contains`` (string result contains the
-    expected string). Strings compare case-insensitively. No match keeps waiting. The defaults implement
-    TaskState: ``execution_success`` succeeds; ``execution_fail`` and any state containing ``fail`` fail at
-    once; anything else (unknown states too) keeps waiting. To make the user list final (botocore
-    behaviour), end it with ``{state: retry, expression: "`true`", expected: true}``. Expressions are
+    expected string). Strings compare case-insensitively. When none matches, ``task_state`` decides with
+    :func:`lenient.classify_state` (the rule of ``is_finished``/``is_succeeded``): a success state succeeds, a
+    failure state fails at once, anything else (running, unknown) keeps waiting. To make the user list final
+    (botocore behaviour), end it with ``{state: retry, expression: "`true`", expected: true}``. Expressions are
     compiled at the start (a syntax error is a :class:`ConfigurationError`); an expression that raises at
     evaluation (a type error on a null field) counts as no match and adds a warning.
 
@@ -122,6 +122,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import failed_steps, failed_sub_tasks
 
@@ -156,9 +157,6 @@ TASK_DETAILS = (DETAILS_FULL, DETAILS_SUMMARY)
 # what a task keeps with task_details: summary (plus step, elapsed, polls; transitions unless it succeeded)
 SUMMARY_KEYS = ("task_id", "task_type", "task_state", "cluster_id", "cluster_name", "message", "node_ids", "create_time",
                 "update_time", "is_finished", "is_succeeded")
-
-TASK_STATE_SUCCESS = "execution_success"
-TASK_STATE_FAIL = "execution_fail"
 
 SCHEDULE_ADAPTIVE = "adaptive"
 SCHEDULE_BACKOFF = "backoff"
@@ -218,13 +216,6 @@ class Acceptor:
             expected=data["expected"],
             matcher=str(data.get("matcher") or "path"),
         )
-
-
-DEFAULT_ACCEPTORS: Tuple[Acceptor, ...] = (
-    Acceptor(SUCCESS, "task_state", TASK_STATE_SUCCESS),
-    Acceptor(FAILURE, "task_state", TASK_STATE_FAIL),
-    Acceptor(FAILURE, "task_state", "fail", matcher="contains"),
-)
 
 
 def acceptors_from_params(value: Optional[Sequence[Mapping[str, Any]]]) -> Tuple[Acceptor, ...]:
@@ -291,9 +282,7 @@ def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     for value in config.expected_task_types:
         if not isinstance(value, str) or not value.strip():
             raise ConfigurationError("expected_task_types must hold non-empty strings, got %r." % (value,))
-    compiled = [_compile_acceptor(a, i, user=True) for i, a in enumerate(config.acceptors)]
-    compiled.extend(_compile_acceptor(a, i, user=False) for i, a in enumerate(DEFAULT_ACCEPTORS))
-    return compiled
+    return [_compile_acceptor(a, i) for i, a in enumerate(config.acceptors)]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -319,16 +308,14 @@ class _FieldPath:
 class _CompiledAcceptor:
     acceptor: Acceptor
     index: int
-    user: bool
     program: Any  # has .search(data)
 
     def describe(self) -> str:
         a = self.acceptor
-        origin = "acceptors[%d]" % self.index if self.user else "default acceptor"
-        return "%s (%s %s %r -> %s)" % (origin, a.expression, a.matcher, a.expected, a.state)
+        return "acceptors[%d] (%s %s %r -> %s)" % (self.index, a.expression, a.matcher, a.expected, a.state)
 
 
-def _compile_acceptor(acceptor: Acceptor, index: int, *, user: bool) -> _CompiledAcceptor:
+def _compile_acceptor(acceptor: Acceptor, index: int) -> _CompiledAcceptor:
     where = "acceptors[%d]" % index
     if acceptor.state not in ACCEPTOR_STATES:
         raise ConfigurationError("%s: state must be one of %s, got %r." % (where, ", ".join(ACCEPTOR_STATES), acceptor.state))
@@ -340,7 +327,7 @@ def _compile_acceptor(acceptor: Acceptor, index: int, *, user: bool) -> _Compile
         raise ConfigurationError("%s: the contains matcher needs a string 'expected'." % where)
     if jmespath is None:
         if _SIMPLE_PATH.match(acceptor.expression):
-            return _CompiledAcceptor(acceptor, index, user, _FieldPath(acceptor.expression))
+            return _CompiledAcceptor(acceptor, index, _FieldPath(acceptor.expression))
         raise ConfigurationError(
             "%s: evaluating %r needs the jmespath library; install httpx, pydantic>=2 and jmespath on the host that "
             "runs the module." % (where, acceptor.expression)
@@ -349,7 +336,7 @@ def _compile_acceptor(acceptor: Acceptor, index: int, *, user: bool) -> _Compile
         program = jmespath.compile(acceptor.expression)
     except JMESPathError as exc:
         raise ConfigurationError("%s: invalid JMESPath expression %r: %s" % (where, acceptor.expression, exc)) from None
-    return _CompiledAcceptor(acceptor, index, user, program)
+    return _CompiledAcceptor(acceptor, index, program)
 
 
 def _equal(actual: Any, expected: Any) -> bool:
@@ -375,7 +362,8 @@ def _matches(matcher: str, actual: Any, expected: Any) -> bool:
 def evaluate_acceptors(
     acceptors: Sequence[_CompiledAcceptor], task: Mapping[str, Any], on_error: Optional[Callable[[_CompiledAcceptor, Exception], None]] = None
 ) -> Tuple[str, Optional[_CompiledAcceptor]]:
-    """``(state, acceptor)`` of the first matching acceptor, or ``(RETRY, None)`` when none matches."""
+    """``(state, acceptor)`` of the first matching acceptor; when none matches, ``(state, None)`` with the state
+    :func:`lenient.classify_state` gives ``task_state`` (success, failure, else retry)."""
     for compiled in acceptors:
         try:
             actual = compiled.program.search(task)
@@ -385,7 +373,8 @@ def evaluate_acceptors(
             continue
         if _matches(compiled.acceptor.matcher, actual, compiled.acceptor.expected):
             return compiled.acceptor.state, compiled
-    return RETRY, None
+    verdict = classify_state(task.get("task_state"))
+    return (SUCCESS if verdict == STATE_SUCCESS else FAILURE if verdict == STATE_FAILURE else RETRY), None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -400,11 +389,6 @@ def _text(value: Any) -> Optional[str]:
     return text or None
 
 
-def _is_success_state(state: Any) -> bool:
-    text = str(state or "").lower()
-    return "success" in text or "succeed" in text
-
-
 def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     steps = task.get("steps")
     if not isinstance(steps, list):
@@ -416,7 +400,7 @@ def current_step(task: Mapping[str, Any]) -> Optional[str]:
     """The first step that has not succeeded (running, waiting, failed), else the last step; None without steps."""
     steps = _steps(task)
     for step in steps:
-        if not _is_success_state(step.get("step_state")):
+        if classify_state(step.get("step_state")) != STATE_SUCCESS:
             return _text(step.get("step_name"))
     return _text(steps[-1].get("step_name")) if steps else None
 
@@ -957,7 +941,7 @@ class _Waiter:
         if state == SUCCESS:
             self.on_success(record, now)
         elif state == FAILURE:
-            if acceptor is not None and acceptor.user:
+            if acceptor is not None:
                 record.reason = "matched %s" % acceptor.describe()
             self.finish_task(record, RESULT_FAILED, now)
         elif reschedule:
@@ -1006,9 +990,8 @@ class _Waiter:
         record.attempt = 0
 
     def acceptor_error(self, acceptor: _CompiledAcceptor, exc: Exception) -> None:
-        key = (acceptor.user, acceptor.index)
-        if key not in self.warned_acceptors:
-            self.warned_acceptors.add(key)
+        if acceptor.index not in self.warned_acceptors:
+            self.warned_acceptors.add(acceptor.index)
             self.warn("%s raised %s: %s; treated as no match." % (acceptor.describe(), type(exc).__name__, exc))
 
     def on_error(self, record: TaskRecord, error: EfloError, now: float, reschedule: bool) -> None:

@@ -411,6 +411,15 @@ def test_an_unusable_answer_is_polled_again(action_plugin, fake) -> None:
     assert result["retries"] == 2 and result["polls"] == len(fake.requests)
 
 
+def test_the_wait_reads_key_spellings_and_states_as_eflo_task_info_does(action_plugin, fake) -> None:
+    """Only ``taskState`` (lower camel) and a state in odd casing: a task, and a final one (models.read_task)."""
+    fake.add("i1", [(0.0, {"RequestId": "R", "taskState": "running"}), (30.0, {"RequestId": "R", "taskState": "Succeeded"})])
+    result = run(action_plugin, task_id="i1")
+
+    assert result["failed"] is False and result["retries"] == 0, result["msg"]
+    assert [t["task_state"] for t in result["tasks"][0]["transitions"]] == ["running", "Succeeded"]
+
+
 def test_an_endpoint_that_never_answers_a_task_fails_after_a_few_polls(action_plugin, fake) -> None:
     page = httpx.Response(200, text="<html><body>Welcome</body></html>", headers={"content-type": "text/html"})
     fake.fault("i1", *[page] * 20)

@@ -51,6 +51,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     TransportError,
     failure_result,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task
 
 AK = "LTAI5tTestAccessKeyId"
 SECRET = "TestSecret/+=0123456789abcdefghij"
@@ -663,9 +664,12 @@ def test_200_envelope_with_success_true_is_fine():
     "body",
     [{"RequestId": "NO-STATE", "ClusterId": "i1"}, {"RequestId": "NO-STATE", "TaskState": None}, {"RequestId": "NO-STATE", "TaskState": " "}],
 )
-def test_describe_task_without_task_state_is_a_parse_error(body):
-    with make(Server(ok(body))) as client, pytest.raises(ResponseParseError) as info:
-        client.describe_task(TASK_ID)
+def test_describe_task_returns_the_body_and_the_model_says_it_is_no_task(body):
+    with make(Server(ok(body))) as client:
+        answer = client.describe_task(TASK_ID)
+    assert answer == body
+    with pytest.raises(ResponseParseError) as info:
+        read_task(answer, TASK_ID)
     assert "without a TaskState" in info.value.msg and TASK_ID in info.value.msg
     assert info.value.request_id == "NO-STATE" and info.value.status == 200
 

@@ -31,7 +31,7 @@ from hypothesis import strategies as st  # noqa: E402
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import ClientConfig, EfloClient  # noqa: E402
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import Credentials, StaticProvider  # noqa: E402
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import EfloError, failure_result  # noqa: E402
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import task_from_body, task_to_dict  # noqa: E402
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task, task_to_dict  # noqa: E402
 
 PROPERTY = settings(deadline=None, database=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 SECRET = "FuzzSecret/+=&%7eSecretValue01"
@@ -121,7 +121,7 @@ def describe(transport: Echo) -> Tuple[Optional[EfloError], Optional[EfloError]]
         except EfloError as err:
             return err, None
     try:
-        task = task_to_dict(task_from_body(body, TASK_ID))
+        task = task_to_dict(read_task(body, TASK_ID))
     except EfloError as err:
         return None, err
     assert task["task_id"] and "task_state" in task

@@ -9,15 +9,13 @@ import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
     STATE_FAILURE,
-    STATE_PENDING,
+    STATE_RUNNING,
     STATE_SUCCESS,
+    STATE_UNKNOWN,
     camel_to_snake,
     classify_state,
     format_timestamp,
-    is_failure_state,
-    is_success_state,
-    is_terminal_state,
-    normalize_state,
+    object_list,
     parse_datetime,
     parse_node_ids,
     parse_timestamp,
@@ -303,27 +301,67 @@ def test_to_bool(raw, expected):
         ("Failed", STATE_FAILURE),
         ("FAILURE", STATE_FAILURE),
         ("partially_failed", STATE_FAILURE),
-        ("running", STATE_PENDING),
-        ("waiting_to_run", STATE_PENDING),
-        ("init", STATE_PENDING),
-        ("pending", STATE_PENDING),
-        ("successful_soon", STATE_PENDING),  # only the exact success words count
-        ("", STATE_PENDING),
-        (None, STATE_PENDING),
-        (42, STATE_PENDING),
-        ({"state": "failed"}, STATE_FAILURE),  # text of an object that mentions fail
+        ("running", STATE_RUNNING),
+        ("Waiting-To-Run", STATE_RUNNING),
+        ("waiting_to_run", STATE_RUNNING),
+        ("init", STATE_UNKNOWN),
+        ("pending", STATE_UNKNOWN),
+        ("successful_soon", STATE_UNKNOWN),  # only the exact success words count
+        ("not_success", STATE_UNKNOWN),
+        ("unsuccessful", STATE_UNKNOWN),
+        ("", STATE_UNKNOWN),
+        ("  ", STATE_UNKNOWN),
+        (None, STATE_UNKNOWN),
+        (42, STATE_UNKNOWN),
+        ({"state": "failed"}, STATE_UNKNOWN),  # an object is not a state
+        (["execution_success"], STATE_UNKNOWN),
     ],
 )
 def test_classify_state(state, expected):
     assert classify_state(state) == expected
-    assert is_success_state(state) is (expected == STATE_SUCCESS)
-    assert is_failure_state(state) is (expected == STATE_FAILURE)
-    assert is_terminal_state(state) is (expected != STATE_PENDING)
 
 
-def test_normalize_state():
-    assert normalize_state(" Execution_Fail ") == "executionfail"
-    assert normalize_state(None) == ""
+DISAGREEING_STATES = ["not_success", "unsuccessful", "Succeeded", "SUCCESS", "Execution-Success", "execution_failed",
+                      "partially_failed", "Waiting_To_Run", "RUNNING", "init", "cancelled", "", None]
+
+
+@pytest.mark.parametrize("state", DISAGREEING_STATES)
+def test_every_reader_of_a_state_follows_classify_state(state):
+    """The models (task dict), the wait engine (its verdict and current step), its progress text and its schedule."""
+    waiter = pytest.importorskip("ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter")
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task, task_to_dict
+    from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
+
+    verdict = classify_state(state)
+    sub = {"TaskId": "s1", "TaskState": state, "CreateTime": "2022-11-30T02:00:00Z"}
+    body = {"TaskState": state or "running", "CreateTime": "2022-11-30T02:00:00Z",
+            "Steps": [{"StepName": "a", "StepState": state, "StartTime": "2022-11-30T02:00:00Z", "SubTasks": [sub]},
+                      {"StepName": "b", "StepState": "running", "StartTime": "2022-11-30T02:10:00Z"}]}
+    task = task_to_dict(read_task(body, "i1"))
+    assert task["is_finished"] is (classify_state(state or "running") in (STATE_SUCCESS, STATE_FAILURE))
+    assert task["is_succeeded"] is (classify_state(state or "running") == STATE_SUCCESS)
+    assert bool(task["failed_steps"]) is bool(task["failed_sub_tasks"]) is (verdict == STATE_FAILURE)
+    bare = {key: value for key, value in task.items() if key not in ("failed_steps", "failed_sub_tasks")}
+    assert bool(progress.failed_steps(bare)) is bool(progress.failed_sub_tasks(bare)) is (verdict == STATE_FAILURE)
+    assert waiter.current_step(task) == ("b" if verdict == STATE_SUCCESS else "a")
+    engine = waiter.evaluate_acceptors(waiter.validate_config(waiter.WaitConfig()), {"task_state": state})[0]
+    assert engine == {STATE_SUCCESS: "success", STATE_FAILURE: "failure"}.get(verdict, "retry")
+    standing = schedule.read_progress(dict(task, task_state="running"))  # busy: step a, or its sub-task, is not over
+    assert (standing.phase == schedule.PHASE_BUSY) is (verdict not in (STATE_SUCCESS, STATE_FAILURE))
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, []),
+    ('[{"a": 1}, 2]', [{"a": 1}]),
+    ({"Step": [{"a": 1}]}, [{"a": 1}]),
+    ({"a": 1, "b": 2}, [{"a": 1, "b": 2}]),
+    ({}, []),
+    ("not json", []),
+    (({"a": 1}, "x"), [{"a": 1}]),
+    (5, []),
+])
+def test_object_list_shapes(value, expected):
+    assert object_list(value) == expected
 
 
 # ---------------------------------------------------------------------------------------- snake_case

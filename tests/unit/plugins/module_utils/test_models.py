@@ -26,14 +26,11 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import (
     Step,
     SubTask,
     Task,
-    classify_state,
-    cluster_from_body,
     cluster_to_dict,
-    node_page_from_body,
     node_to_dict,
-    nodes_from_body,
-    snake_case_keys,
-    task_from_body,
+    read_cluster,
+    read_node_page,
+    read_task,
     task_to_dict,
 )
 
@@ -65,7 +62,7 @@ def load(name):
 
 
 def task_dict(body, task_id="i156331731670384438138"):
-    return task_to_dict(task_from_body(body, task_id))
+    return task_to_dict(read_task(body, task_id))
 
 
 def minimal(**fields):
@@ -234,6 +231,8 @@ def test_messy_task():
         ("waiting_to_run", False, False),
         ("init", False, False),
         ("cancelled", False, False),
+        ("not_success", False, False),
+        ("Unsuccessful", False, False),
         (7, False, False),
         (True, False, False),
     ],
@@ -241,7 +240,7 @@ def test_messy_task():
 def test_derived_flags(state, finished, succeeded):
     result = task_dict(minimal(TaskState=state))
     assert (result["is_finished"], result["is_succeeded"]) == (finished, succeeded)
-    task = task_from_body(minimal(TaskState=state), "t")
+    task = read_task(minimal(TaskState=state), "t")
     assert (task.is_finished, task.is_succeeded) == (finished, succeeded)
 
 
@@ -331,6 +330,15 @@ def test_lower_camel_and_snake_keys_are_accepted():
     result = task_dict(body)
     assert (result["task_state"], result["cluster_id"], result["node_ids"], result["request_id"]) == ("running", "c1", ["n"], "r")
     assert result["steps"][0]["step_name"] == "s"
+    assert task_dict({"task_state": "execution_fail"})["is_finished"] is True
+
+
+def test_the_first_key_spelling_present_wins():
+    body = {"taskState": "running", "task_type": "reclone_node", "TaskType": "extend_cluster",
+            "steps": [{"stepName": "s1", "sub_tasks": [{"taskState": "execution_fail"}]}]}
+    result = task_dict(body)
+    assert (result["task_state"], result["task_type"]) == ("running", "extend_cluster")
+    assert result["failed_sub_tasks"] == [dict(result["steps"][0]["sub_tasks"][0], step_name="s1")]
 
 
 def test_task_id_argument_wins_and_body_task_id_is_the_fallback():
@@ -367,11 +375,11 @@ def test_mapping_that_is_not_a_dict():
 
 
 def test_models_are_pydantic_with_snake_case_fields():
-    task = task_from_body(load("describe_task_reference_8_5.json"), "t")
+    task = read_task(load("describe_task_reference_8_5.json"), "t")
     assert isinstance(task, Task)
     assert isinstance(task.steps[0], Step)
     assert isinstance(task.steps[0].sub_tasks[0], SubTask)
-    assert task.state_class == "pending"
+    assert (task.is_finished, task.is_succeeded) == (False, False)
     assert SubTask.model_validate({"TaskState": "x"}).task_state == "x"
 
 
@@ -380,23 +388,22 @@ def test_models_are_pydantic_with_snake_case_fields():
 
 def test_error_code_info_envelope_in_a_200_answer():
     with pytest.raises(ResponseParseError) as info:
-        task_from_body(load("error_envelope_error_code_info.json"), "i-123")
+        read_task(load("error_envelope_error_code_info.json"), "i-123")
     err = info.value
     assert isinstance(err, ApiError)
-    assert "DescribeTask" in err.msg and "i-123" in err.msg and "TaskState" in err.msg
-    assert "error envelope" in err.msg
+    assert err.msg.startswith("eflo-controller DescribeTask for task i-123 answered HTTP 200 without a TaskState (keys: ErrorCodeInfo, ")
+    assert "error InternalError: The request processing has failed" in err.msg
     assert err.code == "InternalError"
     assert err.message == "The request processing has failed due to some unknown error."
     assert err.request_id == "C1B2A3D4-0000-4000-8000-000000000001"
-    assert err.action == "DescribeTask"
-    assert "ErrorCodeInfo" in err.body_excerpt
+    assert err.action == "DescribeTask" and err.status == 200
     assert err.retryable  # InternalError is worth another poll
     assert failure_result(err)["error"]["code"] == "InternalError"
 
 
 def test_pop_error_body_envelope():
     with pytest.raises(ResponseParseError) as info:
-        task_from_body(load("error_envelope_code.json"), "i-123")
+        read_task(load("error_envelope_code.json"), "i-123")
     err = info.value
     assert err.code == "InvalidParameter"
     assert "The specified parameter TaskId is not valid." in err.msg
@@ -406,9 +413,9 @@ def test_pop_error_body_envelope():
 @pytest.mark.parametrize("body, kind", [([], "an array"), ("<html>502</html>", "a string"), (None, "null"), (3, "a number"), (True, "a boolean")])
 def test_non_object_bodies(body, kind):
     with pytest.raises(ResponseParseError) as info:
-        task_from_body(body, "i-9")
-    assert "not a JSON object (got %s)" % kind in info.value.msg
-    assert "error envelope" not in info.value.msg
+        read_task(body, "i-9")
+    assert info.value.msg == "eflo-controller DescribeTask for task i-9 answered HTTP 200 with %s, not a JSON object; check that " \
+        "the endpoint is an eflo-controller endpoint." % kind
 
 
 @pytest.mark.parametrize("state", [None, "", "   ", {}, [], ["running"], {"State": "running"}])
@@ -417,36 +424,36 @@ def test_missing_or_unusable_task_state(state):
     if state is not None:
         body["TaskState"] = state
     with pytest.raises(ResponseParseError) as info:
-        task_from_body(body, "i-9")
-    assert "TaskState" in info.value.msg
-    assert "looks like an error envelope" in info.value.msg
+        read_task(body, "i-9")
+    assert info.value.msg == "eflo-controller DescribeTask for task i-9 answered HTTP 200 without a TaskState (keys: ClusterId, " \
+        "RequestId%s, request id r); the service may have failed internally, try again later." % (", TaskState" if state is not None else "")
     assert info.value.request_id == "r"
 
 
-def test_excerpt_is_trimmed_and_single_line():
-    body = {"Code": "X", "Message": "m", "Junk": "line\n" * 1000}
+def test_the_message_names_the_keys_not_the_values():
+    body = {"Code": "X", "Message": "m", "Junk": "secret-ish\n" * 1000}
     with pytest.raises(ResponseParseError) as info:
-        task_from_body(body, "t")
-    assert len(info.value.body_excerpt) <= 303
-    assert "\n" not in info.value.msg
+        read_task(body, "t")
+    assert "(keys: Code, Junk, Message, error X: m)" in info.value.msg
+    assert "secret-ish" not in info.value.msg and info.value.body_excerpt is None
 
 
 def test_missing_pydantic_gives_a_configuration_error(monkeypatch):
     monkeypatch.setattr(models, "HAS_PYDANTIC", False)
     with pytest.raises(ConfigurationError) as info:
-        task_from_body(minimal(), "t")
+        read_task(minimal(), "t")
     assert "pydantic" in info.value.msg
     with pytest.raises(ConfigurationError):
-        nodes_from_body({"Nodes": []})
+        read_node_page({"Nodes": []})
     with pytest.raises(ConfigurationError):
-        cluster_from_body({"ClusterId": "c"})
+        read_cluster({"ClusterId": "c"})
 
 
 # ---------------------------------------------------------------------------------------- clusters
 
 
 def test_describe_cluster():
-    result = cluster_to_dict(cluster_from_body(load("describe_cluster.json")))
+    result = cluster_to_dict(read_cluster(load("describe_cluster.json")))
     assert result == {
         "cluster_id": "i116913051662373010974",
         "cluster_name": "Standard_Cluster",
@@ -477,7 +484,7 @@ def test_list_clusters_item_with_epoch_seconds_and_junk():
         "ClusterId": "c", "CreateTime": "1672134938", "UpdateTime": 1672134968, "NodeCount": "many",
         "OperatingState": "Deleting", "Components": "n/a", "Tags": [{"Key": "k", "Value": "v"}],
     }
-    cluster = cluster_from_body(item)
+    cluster = read_cluster(item)
     assert isinstance(cluster, Cluster)
     result = cluster_to_dict(cluster)
     assert result["create_time"] == "2022-12-27T09:55:38Z"
@@ -491,7 +498,7 @@ def test_list_clusters_item_with_epoch_seconds_and_junk():
 @pytest.mark.parametrize("body", [{}, {"RequestId": "r", "Code": "RESOURCE_NOT_FOUND", "Message": "gone"}, {"ClusterId": None}, {"ClusterId": {}}, [], "x"])
 def test_cluster_error_bodies(body):
     with pytest.raises(ResponseParseError) as info:
-        cluster_from_body(body)
+        read_cluster(body)
     assert info.value.action == "DescribeCluster"
 
 
@@ -499,7 +506,7 @@ def test_cluster_error_bodies(body):
 
 
 def test_list_cluster_nodes():
-    page = node_page_from_body(load("list_cluster_nodes.json"))
+    page = read_node_page(load("list_cluster_nodes.json"))
     assert page.next_token == "563d42ae0b17572449ec8c97f7f66069"
     assert page.request_id == "2CEBFB3C-1C5E-5F8F-A2F3-2A5B8A3C4D5E"
     assert all(isinstance(node, Node) for node in page.nodes)
@@ -514,33 +521,24 @@ def test_list_cluster_nodes():
     assert first["tags"] == [{"key": "env", "value": "prod"}]
     assert second["node_id"] == "e01-cn-second"
     assert second["create_time"] is None and second["networks"] is None and second["hostname"] is None
-    assert [n.node_id for n in nodes_from_body(load("list_cluster_nodes.json"))] == ["e01-cn-zvp2tgykr08", "e01-cn-second"]
+    assert [n.node_id for n in read_node_page(load("list_cluster_nodes.json")).nodes] == ["e01-cn-zvp2tgykr08", "e01-cn-second"]
 
 
 @pytest.mark.parametrize("nodes", [None, [], "", 3, [None, "x"]])
 def test_empty_or_junk_node_lists(nodes):
-    assert nodes_from_body({"RequestId": "r", "Nodes": nodes}) == []
+    assert read_node_page({"RequestId": "r", "Nodes": nodes}).nodes == []
 
 
 def test_missing_nodes_is_an_empty_last_page():
-    page = node_page_from_body({"RequestId": "r"})
+    page = read_node_page({"RequestId": "r"})
     assert page.nodes == [] and page.next_token is None
 
 
 @pytest.mark.parametrize("body", [{"Code": "Forbidden.RAM", "Message": "no"}, {"ErrorCodeInfo": {"Success": False}}, {"Success": "false"}, [], None])
 def test_node_error_envelopes(body):
     with pytest.raises(ResponseParseError) as info:
-        nodes_from_body(body)
+        read_node_page(body)
     assert info.value.action == "ListClusterNodes"
-
-
-# ------------------------------------------------------------------------------------- re-exports
-
-
-def test_reexported_helpers():
-    assert classify_state("execution_fail") == "failure"
-    converted = snake_case_keys({"RequestId": 1, "NodeIds": [], "VSwitchId": "v", "HpnZone": "A"})
-    assert converted == {"request_id": 1, "node_ids": [], "vswitch_id": "v", "hpn_zone": "A"}
 
 
 # ------------------------------------------------------------------------------------ deferred model builds
@@ -552,7 +550,7 @@ names = ("Task", "Step", "SubTask", "Cluster", "Node", "NodePage")
 built_at_import = [name for name in names if getattr(models, name).__pydantic_complete__]
 body = json.loads(sys.argv[1])
 with ThreadPoolExecutor(8) as pool:  # the wait's poll threads use the Task model for the first time together
-    dicts = list(pool.map(lambda n: models.task_to_dict(models.task_from_body(body, "i%d" % n)), range(64)))
+    dicts = list(pool.map(lambda n: models.task_to_dict(models.read_task(body, "i%d" % n)), range(64)))
 print(json.dumps({"built_at_import": built_at_import, "dicts": dicts,
                   "built_after": [name for name in names if getattr(models, name).__pydantic_complete__]}))
 """
@@ -566,6 +564,6 @@ def test_models_are_built_on_first_use_once_even_from_many_threads():
     out = json.loads(proc.stdout)
     assert out["built_at_import"] == []  # a module run pays only for the models it uses
     assert "Task" in out["built_after"] and not {"Cluster", "Node", "NodePage"} & set(out["built_after"])
-    expected = task_to_dict(task_from_body(body, "i0"))
+    expected = task_to_dict(read_task(body, "i0"))
     for number, result in enumerate(out["dicts"]):
         assert result == dict(expected, task_id="i%d" % number)

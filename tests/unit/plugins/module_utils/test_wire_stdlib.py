@@ -5,12 +5,10 @@
 the body cap, TLS; the same client error wording as the httpx wire; and when a module run picks it."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -320,32 +318,6 @@ def test_a_test_transport_always_gets_the_httpx_wire() -> None:
                                                            transport=httpx.MockTransport(lambda request: httpx.Response(200)))
     with client:
         assert client.wire_name == "HttpxWire"
-
-
-def test_a_module_run_with_option_credentials_imports_no_more_than_it_uses() -> None:
-    """No httpx, pydantic, models, profile-file or STS code (credential_sources): a module run compiles what it imports."""
-    code = (
-        "import sys\n"
-        "from ansible_collections.alibabacloud.eflo.plugins.modules import eflo_task_info\n"
-        "from ansible_collections.alibabacloud.eflo.plugins.module_utils import answers, options\n"
-        "answers.read_task({'TaskState': 'running', 'Steps': [{'StepName': 's', 'SubTasks': [{'TaskState': 'running'}]}]}, 'i-5')\n"
-        "p = {k: None for k in ('access_key_id','access_key_secret','security_token','region_id','profile','endpoint','ca_bundle',"
-        "'sts_endpoint','metadata_endpoint','assume_role')}\n"
-        "p.update(endpoint='https://127.0.0.1:9', access_key_id='k', access_key_secret='s', validate_certs=True, connect_timeout=1.0,"
-        " read_timeout=1.0, retries=0, signature_version='v3', region_id='cn-hangzhou')\n"
-        "assert options.library_problem(uses_httpx=False, uses_pydantic=False) is None\n"
-        "client, _ = options.build_client_with_credentials(p, {}, '/nonexistent', light=True)\n"
-        "assert client.wire_name == 'StdlibWire', client.wire_name\n"
-        "heavy = {'httpx', 'httpcore', 'h11', 'pydantic', 'pydantic_core', 'configparser'}\n"
-        "loaded = {name.rsplit('.', 1)[-1] for name in sys.modules} & (heavy | {'credential_sources', 'models', 'wire_httpx'})\n"
-        "print(sorted(loaded))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        env.pop(name, None)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
 
 
 def test_an_unsupported_scheme_is_a_configuration_error_over_the_stdlib_wire() -> None:

@@ -86,6 +86,23 @@ def test_query_is_applied_to_each_task(fake_eflo, run_module) -> None:
     ]
 
 
+def test_an_answer_with_only_a_lower_camel_task_state_is_a_task(fake_eflo, run_module) -> None:
+    fake_eflo.tasks["i1"] = {"RequestId": "R-1", "taskState": "Execution_Success", "nodeIds": "['n1']"}
+    rc, result, _out = run_module(MAIN, args(task_id="i1"))
+    assert rc == 0, result
+    [task] = result["tasks"]
+    assert (task["task_state"], task["node_ids"], task["is_finished"], task["is_succeeded"]) == ("Execution_Success", ["n1"], True, True)
+
+
+def test_an_answer_without_a_task_state_names_its_keys(fake_eflo, run_module) -> None:
+    fake_eflo.tasks["i1"] = {"RequestId": "R-2", "TaskId": "i1", "Secretish": "value"}
+    rc, result, _out = run_module(MAIN, args(task_id="i1"))
+    assert rc == 1
+    assert result["msg"] == "eflo-controller DescribeTask for task i1 answered HTTP 200 without a TaskState (keys: RequestId, " \
+        "Secretish, TaskId, request id R-2); the service may have failed internally, try again later."
+    assert "value" not in json.dumps(result)
+
+
 def test_bad_jmespath_fails_before_any_call(fake_eflo, run_module) -> None:
     rc, result, _out = run_module(MAIN, args(task_id="i1", query="tasks[?state=="))
     assert rc == 1

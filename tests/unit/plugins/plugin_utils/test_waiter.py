@@ -25,7 +25,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     TransportError,
 )
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import (
-    DEFAULT_ACCEPTORS,
     Acceptor,
     HeartbeatEvent,
     PollErrorsEvent,
@@ -261,7 +260,9 @@ def compiled(acceptors: Sequence[Acceptor] = ()) -> Any:
     ("init", "retry"),
     ("", "retry"),
     (None, "retry"),
-    ("succeeded", "retry"),
+    ("succeeded", "success"),
+    ("not_success", "retry"),
+    ("unsuccessful", "retry"),
 ])
 def test_default_acceptors(state: Optional[str], verdict: str) -> None:
     assert evaluate_acceptors(compiled(), {"task_state": state})[0] == verdict
@@ -347,10 +348,6 @@ def test_acceptors_from_params() -> None:
         acceptors_from_params([{"state": "success", "expression": "a"}])
     with pytest.raises(ConfigurationError, match="list of dictionaries"):
         acceptors_from_params({"state": "success"})  # type: ignore[arg-type]
-
-
-def test_default_acceptors_constant() -> None:
-    assert [a.state for a in DEFAULT_ACCEPTORS] == ["success", "failure", "failure"]
 
 
 def test_custom_failure_acceptor_reason_in_msg() -> None:
