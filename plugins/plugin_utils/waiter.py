@@ -1078,9 +1078,9 @@ class _Waiter:
         return record.unreached >= self.config.unreachable_attempts or now >= self.start + self.config.unreachable_grace
 
     def never_answered_error(self, record: TaskRecord, error: EfloError, now: float) -> TransportError:
-        return TransportError("the endpoint never answered: %s of task %s in a row could not connect over %s "
+        return TransportError("the endpoint never answered: %s in a row could not connect over %s "
                               "(unreachable_attempts %d, unreachable_grace %ss); the last one: %s" % (
-                                  progress.plural(record.unreached, "poll"), record.task_id,
+                                  progress.plural(record.unreached, "poll"),
                                   progress.format_duration(now - self.start), self.config.unreachable_attempts,
                                   _fmt_number(self.config.unreachable_grace), error.msg),
                               kind=getattr(error, "kind", "connect"))
