@@ -656,7 +656,8 @@ def test_an_endpoint_that_never_answered_ends_the_wait_after_unreachable_attempt
     polls = sorted(len(service.call_times(task_id)) for task_id in ("i1", "i2"))
     assert polls[-1] == 3 and polls[0] >= 2, "3 polls of one task in a row, not 3 polls in all"
     assert clock.now - START <= 30
-    assert "polling task i1 failed, the wait stopped after 27s with 0 of 2 tasks finished: the endpoint never answered: 3 polls in a row could not connect over 27s" in outcome.msg
+    assert ("polling task i1 failed, the wait stopped after 27s with 0 of 2 tasks finished: the endpoint never answered: "
+            "3 polls in a row could not connect over 27s") in outcome.msg
     assert "(unreachable_attempts 3, unreachable_grace 30s); the last one: " + REFUSED.msg in outcome.msg
     assert outcome.to_result()["error"] == {"kind": "connect"}
 
