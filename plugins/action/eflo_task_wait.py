@@ -138,6 +138,8 @@ def wait_config(args: Mapping[str, Any], explicit: Iterable[str] = ()) -> waiter
         fail_on_sub_task_failure=bool(args["fail_on_sub_task_failure"]),
         fail_fast=bool(args["fail_fast"]),
         not_found_grace=float(args["not_found_grace"]),
+        unreachable_attempts=int(args["unreachable_attempts"]),
+        unreachable_grace=float(args["unreachable_grace"]),
     )
 
 
@@ -355,10 +357,8 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def client_params(args: Mapping[str, Any]) -> Dict[str, Any]:
-        """The client options: polls are never retried by the client (the engine polls again, within max_rate)."""
-        params = dict(args)
-        params["retries"] = 0
-        return params
+        """The client options, with ``retries`` of the engine's ``CLIENT_RETRIES``: the engine retries the polls."""
+        return dict(args, retries=waiter.CLIENT_RETRIES)
 
     def environment(self) -> Dict[str, str]:
         """The controller's environment plus the task's ``environment:`` (dictionaries of simple values only)."""

@@ -36,6 +36,8 @@ DEFAULT_WAIT_SCHEDULE = "adaptive"
 DEFAULT_WAIT_MAX_DELAY = 60.0
 DEFAULT_WAIT_MAX_RATE = 5.0
 DEFAULT_NOT_FOUND_GRACE = 60.0
+DEFAULT_UNREACHABLE_ATTEMPTS = 3
+DEFAULT_UNREACHABLE_GRACE = 30.0
 DEFAULT_HEARTBEAT_INTERVAL = 60.0
 
 _ASSUME_ROLE_OPTIONS: Dict[str, Dict[str, Any]] = {
@@ -98,6 +100,8 @@ _TASK_WAIT: Dict[str, Dict[str, Any]] = {
     "fail_on_sub_task_failure": {"type": "bool", "default": False},
     "fail_fast": {"type": "bool", "default": True},
     "not_found_grace": {"type": "float", "default": DEFAULT_NOT_FOUND_GRACE},
+    "unreachable_attempts": {"type": "int", "default": DEFAULT_UNREACHABLE_ATTEMPTS},
+    "unreachable_grace": {"type": "float", "default": DEFAULT_UNREACHABLE_GRACE},
     "heartbeat_interval": {"type": "float", "default": DEFAULT_HEARTBEAT_INTERVAL},
     "task_details": {"type": "str", "default": "full", "choices": ["full", "summary"]},
 }

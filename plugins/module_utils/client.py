@@ -7,8 +7,9 @@
 * Retries follow :mod:`retry`: bounded by ``ClientConfig.retries`` and by the caller's ``deadline`` (a value
   of the injected ``clock``); a delay that would end past the deadline is never slept, the call raises
   :class:`DeadlineExceeded` naming the last error instead.
-* Non-idempotent (mutating) calls are retried only after connect errors and throttling answers.
-* ``InvalidSecurityToken.Expired`` makes the client ``invalidate()`` the credentials and retry once.
+* What is retried is :func:`retry.classify`'s verdict: non-idempotent (mutating) calls only after connect errors
+  and throttling answers; ``InvalidSecurityToken.Expired`` (``REFRESH``) makes the client ``invalidate()`` the
+  credentials and retry once, whatever ``retries`` says.
 * Every failure is a typed error (:mod:`errors`): the message names the action, code, message, request id
   and HTTP status, adds a hint for common codes, and never contains the secret, the token or a signature.
 * Bodies are read up to :data:`MAX_BODY_BYTES`; an answer that is not the JSON object it should be gives
@@ -41,7 +42,14 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     excerpt,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import flatten_params, split_params, validate_action
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import parse_retry_after, plan_retry
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
+    REFRESH,
+    Verdict,
+    classify,
+    is_throttling,
+    parse_retry_after,
+    retry_delay,
+)
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import SignedRequest, new_nonce, sign_rpc_request
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, Wire, WireError
@@ -132,7 +140,7 @@ def hint_for(code: Optional[str], action: str, status: Optional[int] = None) -> 
         return "Check the action name (%s) and that the endpoint is an eflo-controller endpoint." % action
     if value == "InvalidProduct.NotFound":
         return "The endpoint does not serve eflo-controller: check endpoint and region_id."
-    if value.startswith("Throttling") or value == "Rejected.Throttling" or status == 429:
+    if is_throttling(code, status):
         return "The API rate limit was hit: poll less often or run fewer calls at the same time."
     return None
 
@@ -402,7 +410,7 @@ class EfloClient:
     ) -> Dict[str, Any]:
         retries_done = 0
         attempts = 0
-        token_refreshed = False
+        refreshed = False
         last_error: Optional[EfloError] = None
         while True:
             if deadline is not None and self._clock() >= deadline:
@@ -412,42 +420,34 @@ class EfloClient:
                 return self._attempt(action, body, query, deadline)
             except EfloError as error:
                 last_error = error
-            if isinstance(last_error, ApiError) and last_error.is_expired_token and not token_refreshed:
-                # the gateway rejected the credentials: nothing ran, a retry is safe even for mutating calls
-                token_refreshed = True
+            verdict = classify(last_error, idempotent=idempotent)
+            if verdict.action == REFRESH and not refreshed:  # the gateway refused the token: fetch it again, once
+                refreshed = True
                 self._credentials.invalidate()
                 self.retries += 1
                 continue
-            decision = plan_retry(
-                last_error,
-                retries_done=retries_done,
-                max_retries=self.config.retries,
-                idempotent=idempotent,
-                base=self.config.backoff_base,
-                cap=self.config.backoff_cap,
-                rng=self._rng,
-                now=self._clock(),
-                deadline=deadline,
-            )
-            if decision.deadline_exceeded:
+            if not verdict.retry or retries_done >= self.config.retries:
+                raise self._final(action, last_error, verdict, retries_done, idempotent)
+            delay = retry_delay(verdict, retries_done, self.config.backoff_base, self.config.backoff_cap, self._rng)
+            if deadline is not None and self._clock() + delay >= deadline:
                 raise self._deadline_error(action, attempts, last_error)
-            if not decision.retry:
-                raise self._final(last_error, retries_done, idempotent, token_refreshed)
-            self._sleep(decision.delay)
+            self._sleep(delay)
             retries_done += 1
             self.retries += 1
 
-    def _final(self, error: EfloError, retries_done: int, idempotent: bool, token_refreshed: bool) -> EfloError:
-        if isinstance(error, ApiError) and error.is_expired_token and token_refreshed:
+    @staticmethod
+    def _final(action: str, error: EfloError, verdict: Verdict, retries_done: int, idempotent: bool) -> EfloError:
+        """``error`` with what the retry loop did: gave up after retries, a token still expired, or a changing call
+        not retried because the request may have reached the service."""
+        if verdict.action == REFRESH:
             return _with_note(error, "The token was still expired after the credentials were fetched again.")
         if retries_done:
-            return _with_note(error, "Gave up after %d %s." % (retries_done, "retry" if retries_done == 1 else "retries"))
-        if isinstance(error, TransportError) and not idempotent and error.kind != "connect":
-            return _with_note(
-                error,
-                "The call changes state and was not retried because the request may have reached the service: "
-                "check the resource (for example with DescribeCluster) before running it again.",
-            )
+            error = _with_note(error, "Gave up after %d %s." % (retries_done, "retry" if retries_done == 1 else "retries"))
+        if not idempotent and not verdict.retry and classify(error, idempotent=True).retry:
+            error = _with_note(error, (
+                "%s changes resources and the request may have reached the service, so it was not retried%s: check "
+                "with a Describe or List action whether it took effect before running it again."
+            ) % (action, " again" if retries_done else ""))
         return error
 
     def _deadline_error(self, action: str, attempts: int, last_error: Optional[EfloError]) -> DeadlineExceeded:

@@ -59,6 +59,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     TransportError,
     excerpt,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import REFRESH, classify
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (
     format_timestamp,
     new_nonce,
@@ -331,7 +332,7 @@ class AssumeRoleProvider(_RefreshingProvider):
         try:
             return self._assume(now)
         except ApiError as err:
-            if not err.is_expired_token:
+            if classify(err, idempotent=True).action != REFRESH:
                 raise
         self._inner.invalidate()  # the source credentials' token expired: fetch them again, once
         return self._assume(now)

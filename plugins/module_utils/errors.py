@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Typed errors of the collection.
 
+Whether an error is worth another attempt is not said here: ``retry.classify`` is the one place that decides.
 Every failure below the Ansible adapters is one of these classes. The adapters turn them into an
 Ansible failure in one place (:func:`failure_result`), so a user always gets a ``msg`` that says what
 went wrong and how to fix it, and never a traceback.
@@ -14,16 +15,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
-RETRYABLE_CODES = frozenset(
-    {
-        "ServiceUnavailable",
-        "InternalError",
-        "UnknownError",
-        "SignatureNonceUsed",
-        "Rejected.Throttling",
-    }
-)
-EXPIRED_TOKEN_CODES = frozenset({"InvalidSecurityToken.Expired"})
 NOT_FOUND_CODES = frozenset({"RESOURCE_NOT_FOUND", "NotFound"})
 NOT_A_RESOURCE_PREFIXES = ("InvalidApi", "InvalidAccessKeyId", "InvalidProduct")
 EXCERPT_LIMIT = 300
@@ -68,8 +59,6 @@ class CredentialsError(ConfigurationError):
 
 class TransportError(EfloError):
     """The request did not get an HTTP answer: connection refused/reset, DNS, TLS, timeout."""
-
-    retryable = True
 
     def __init__(self, msg: str, kind: str = "network") -> None:
         super().__init__(msg)
@@ -120,28 +109,12 @@ class ApiError(EfloError):
         self.action = action
 
     @property
-    def is_throttling(self) -> bool:
-        return self.status == 429 or bool(self.code and self.code.startswith("Throttling"))
-
-    @property
     def is_not_found(self) -> bool:
         """True for "this resource does not exist" answers (not for an unknown API, product or key)."""
         code = self.code or ""
         if code.startswith(NOT_A_RESOURCE_PREFIXES):
             return False
         return self.status == 404 or code.endswith(".NotFound") or code in NOT_FOUND_CODES
-
-    @property
-    def is_expired_token(self) -> bool:
-        return (self.code or "") in EXPIRED_TOKEN_CODES
-
-    @property
-    def retryable(self) -> bool:
-        if self.is_throttling:
-            return True
-        if self.code in RETRYABLE_CODES:
-            return True
-        return self.status is not None and self.status >= 500
 
     def to_result(self) -> Dict[str, Any]:
         error: Dict[str, Any] = {

@@ -1,22 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Retry policy: exponential backoff with full jitter and retry classification (pure, stdlib only).
+"""The one error classifier (:func:`classify`), backoff with full jitter, and the server's retry-after (pure, stdlib only).
 
-What is retried (``idempotent=True``, the default for reads such as DescribeTask):
+Every retry decision of the collection asks :func:`classify`: the client's retry loop, the wait engine's
+re-polls and ``eflo_api``'s messages. Given an error and whether the call is idempotent, the verdict is:
 
-* transport errors (connection refused/reset, DNS, timeouts) - but not TLS certificate failures;
-* HTTP 5xx and 429;
-* the codes ``Throttling*``, ``Rejected.Throttling``, ``ServiceUnavailable``, ``InternalError``,
-  ``UnknownError`` and ``SignatureNonceUsed`` whatever the status;
-* never any other 4xx, and never a 2xx answer whose body could not be used.
+* ``RETRY`` - another attempt after a backoff: transport errors (connection refused/reset, DNS, timeouts),
+  HTTP 5xx, and the codes of :data:`TRANSIENT_CODES` whatever the status;
+* ``RETRY_LATER`` - throttling (HTTP 429, ``Throttling*`` and the codes of :data:`THROTTLING_CODES`): another
+  attempt no sooner than the server's ``retry_after`` (a floor for the backoff); a wait holds every call that long;
+* ``REFRESH`` - ``InvalidSecurityToken.Expired``: fetch the credentials again, then retry at once (once);
+* ``GIVE_UP`` - anything else: a TLS certificate that does not verify (never fixes itself), other 4xx, a 2xx
+  answer whose body could not be used, configuration and credential errors.
 
-Mutating calls (``idempotent=False``) are retried only when the request certainly did not reach the
-service: a connect error (nothing was sent) or a throttling answer (the gateway refused it).
+Mutating calls (``idempotent=False``) are retried only when the request certainly did not reach the service: a
+connect error (nothing was sent), a throttling answer or an expired token (the gateway refused it).
+``Verdict.unreached`` says that no connection was made at all (DNS, refused, TLS, connect timeout): the wait uses
+it to end at once when an endpoint never answered (see ``plugin_utils/waiter.py``).
 
-The server may ask for a pause: ``x-acs-retry-after`` (milliseconds) or ``Retry-After`` (seconds or an
-HTTP date). That pause is a floor for the next delay. A delay that would end after the caller's deadline
-is never slept: :func:`plan_retry` says "stop" instead.
+The server may ask for a pause: ``x-acs-retry-after`` (milliseconds) or ``Retry-After`` (seconds or an HTTP date),
+read by :func:`parse_retry_after` into ``ApiError.retry_after``.
 """
 
 from __future__ import annotations
@@ -30,16 +34,61 @@ from typing import Mapping, Optional
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
+    DeadlineExceeded,
     EfloError,
     ResponseParseError,
     TransportError,
 )
 
-RETRYABLE_API_CODES = frozenset({"ServiceUnavailable", "InternalError", "UnknownError", "SignatureNonceUsed"})
-THROTTLING_CODES = frozenset({"Rejected.Throttling"})
-SAFE_TRANSPORT_KINDS = frozenset({"connect"})        # nothing reached the server
-NEVER_RETRY_TRANSPORT_KINDS = frozenset({"tls"})     # a certificate problem does not fix itself
-MAX_RETRY_AFTER = 300.0                               # seconds; a longer server hint is clamped
+RETRY = "retry"
+RETRY_LATER = "retry_later"
+REFRESH = "refresh"
+GIVE_UP = "give_up"
+
+TRANSIENT_CODES = frozenset({"ServiceUnavailable", "InternalError", "UnknownError", "SignatureNonceUsed"})
+THROTTLING_CODES = frozenset({"Rejected.Throttling", "InternalDependencyError.RequestLimitExceeded"})  # and Throttling*
+EXPIRED_TOKEN_CODES = frozenset({"InvalidSecurityToken.Expired"})
+UNREACHED_KINDS = frozenset({"connect", "dns", "tls"})  # TransportError kinds where no connection was made
+NEVER_RETRY_KINDS = frozenset({"tls"})                 # a certificate problem does not fix itself
+MAX_RETRY_AFTER = 300.0                                 # seconds; a longer server hint is clamped
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do after an error: ``action`` (RETRY, RETRY_LATER, REFRESH, GIVE_UP); ``retry_after`` the server's
+    floor for the next attempt in seconds (or None); ``unreached`` True when the request made no connection."""
+
+    action: str
+    retry_after: Optional[float] = None
+    unreached: bool = False
+
+    @property
+    def retry(self) -> bool:
+        """True for RETRY and RETRY_LATER (another attempt after a pause)."""
+        return self.action in (RETRY, RETRY_LATER)
+
+
+def is_throttling(code: Optional[str], status: Optional[int]) -> bool:
+    """True when an answer with this error ``code`` and HTTP ``status`` says the rate limit was hit."""
+    return status == 429 or (code or "").startswith("Throttling") or code in THROTTLING_CODES
+
+
+def classify(error: EfloError, *, idempotent: bool) -> Verdict:
+    """The verdict on ``error`` (see the module docstring); ``idempotent`` False for calls that change something."""
+    if isinstance(error, DeadlineExceeded):
+        return Verdict(RETRY) if error.last_error is None else classify(error.last_error, idempotent=idempotent)
+    if isinstance(error, TransportError):
+        unreached = error.kind in UNREACHED_KINDS
+        retry = error.kind not in NEVER_RETRY_KINDS and (idempotent or unreached)
+        return Verdict(RETRY if retry else GIVE_UP, unreached=unreached)
+    if not isinstance(error, ApiError):
+        return Verdict(GIVE_UP)
+    if is_throttling(error.code, error.status):
+        return Verdict(RETRY_LATER, retry_after=error.retry_after)
+    if (error.code or "") in EXPIRED_TOKEN_CODES:
+        return Verdict(REFRESH)
+    transient = (error.code or "") in TRANSIENT_CODES or (not isinstance(error, ResponseParseError) and (error.status or 0) >= 500)
+    return Verdict(RETRY, retry_after=error.retry_after) if idempotent and transient else Verdict(GIVE_UP)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -51,6 +100,15 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
         raise ValueError("attempt must be >= 0")
     ceiling = min(cap, base * (2 ** min(attempt, 62)))
     return rng.uniform(0.0, max(ceiling, 0.0))
+
+
+def retry_delay(verdict: Verdict, attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """The pause before retry number ``attempt`` (0 first): the jittered backoff, raised to the verdict's
+    ``retry_after`` when that is longer (at most :data:`MAX_RETRY_AFTER`)."""
+    delay = backoff_delay(attempt, base, cap, rng)
+    if verdict.retry_after is not None and verdict.retry_after > delay:
+        delay = min(float(verdict.retry_after), MAX_RETRY_AFTER)
+    return delay
 
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
@@ -91,70 +149,3 @@ def parse_retry_after(headers: Mapping[str, str], now: Optional[datetime] = None
         when = when.replace(tzinfo=timezone.utc)
     seconds = (when - now).total_seconds()
     return min(seconds, MAX_RETRY_AFTER) if seconds > 0 else None
-
-
-def is_throttling(error: EfloError) -> bool:
-    """True when the service refused the request because of a rate limit."""
-    if not isinstance(error, ApiError):
-        return False
-    return error.is_throttling or (error.code or "") in THROTTLING_CODES
-
-
-def is_retryable(error: EfloError, idempotent: bool = True) -> bool:
-    """Whether another attempt may succeed and is safe to make (see the module docstring)."""
-    if isinstance(error, TransportError):
-        if error.kind in NEVER_RETRY_TRANSPORT_KINDS:
-            return False
-        return idempotent or error.kind in SAFE_TRANSPORT_KINDS
-    if not isinstance(error, ApiError):
-        return False
-    if is_throttling(error):
-        return True
-    if not idempotent or isinstance(error, ResponseParseError):
-        return False
-    if (error.code or "") in RETRYABLE_API_CODES:
-        return True
-    return error.status is not None and error.status >= 500
-
-
-@dataclass(frozen=True)
-class RetryDecision:
-    """``retry``: make another attempt after ``delay`` seconds. Otherwise ``reason`` says why not."""
-
-    retry: bool
-    delay: float = 0.0
-    reason: str = ""
-    deadline_exceeded: bool = False
-
-
-def plan_retry(
-    error: EfloError,
-    *,
-    retries_done: int,
-    max_retries: int,
-    idempotent: bool,
-    base: float,
-    cap: float,
-    rng: random.Random,
-    now: float,
-    deadline: Optional[float],
-) -> RetryDecision:
-    """Decide whether to retry after ``error``, and how long to wait first.
-
-    ``retries_done`` retries were made already (0 after the first attempt). ``now`` and ``deadline`` are
-    values of the same monotonic clock; ``deadline`` None means no deadline. The delay is the jittered
-    backoff, raised to the server's ``retry_after`` when that is longer; when it would end at or after the
-    deadline the answer is ``RetryDecision(retry=False, deadline_exceeded=True)``.
-    """
-    if not is_retryable(error, idempotent):
-        why = "not retryable" if idempotent else "not retried: the call is not idempotent and the request may have reached the service"
-        return RetryDecision(False, reason=why)
-    if retries_done >= max_retries:
-        return RetryDecision(False, reason="gave up after %d retries" % retries_done)
-    delay = backoff_delay(retries_done, base, cap, rng)
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after is not None and retry_after > delay:
-        delay = min(float(retry_after), MAX_RETRY_AFTER)
-    if deadline is not None and now + delay >= deadline:
-        return RetryDecision(False, delay=delay, reason="the deadline leaves no time for another attempt", deadline_exceeded=True)
-    return RetryDecision(True, delay=delay, reason="retrying in %.1fs" % delay)

@@ -20,9 +20,12 @@ description:
     check mode it is not sent.
   - Read-only actions are retried after network errors, HTTP 5xx and 429 answers and throttling (see O(retries)).
     Other actions are retried only when the request certainly did not reach the service (a connection that
-    could not be opened, or a throttling answer), so an operation is never started twice.
+    could not be opened, or a throttling answer), so an operation is never started twice; when such an action
+    failed after it may have reached the service, the message says so.
   - Operations that start a long-running task return its RV(task_id); wait for it with
-    M(alibabacloud.eflo.eflo_task_wait).
+    M(alibabacloud.eflo.eflo_task_wait). Read-only actions never return a top-level RV(task_id), even when
+    their answer has a C(TaskId) (C(DescribeCluster) names the cluster's last task there, which this call did not
+    start); it stays in RV(response).
 options:
   action:
     description:
@@ -151,9 +154,11 @@ task_id:
   description:
     - The C(TaskId) of the answer, for actions that start a task (C(CreateCluster), C(ExtendCluster),
       C(ShrinkCluster), C(ReimageNodes), C(RebootNodes)...). Pass it to M(alibabacloud.eflo.eflo_task_wait).
+    - Never set for C(Describe*), C(List*) and C(Get*) actions, which start nothing (the C(TaskId) of
+      C(DescribeCluster), the cluster's last task, stays in RV(response) as C(task_id)).
     - In check mode an action that changes resources is not sent, so this is an empty string;
       M(alibabacloud.eflo.eflo_task_wait) skips an empty id in check mode with a clear message.
-  returned: when the answer has a TaskId, and in check mode for actions that change resources
+  returned: when the answer of an action that changes resources has a TaskId, and in check mode for such actions
   type: str
   sample: i159136551662516768776
 request_id:
@@ -192,7 +197,6 @@ from typing import Any, Dict, Mapping
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import EfloAnsibleModule
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import api_spec
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import snake_case_keys  # not models: no pydantic needed
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import split_params, validate_action
 
@@ -212,16 +216,6 @@ def task_id_of(body: Mapping[str, Any]) -> Any:
     return str(value)
 
 
-def with_not_retried_note(err: ApiError, action: str) -> ApiError:
-    """``err`` (a server error) with a note that a changing action is not retried once it may have reached the service."""
-    err.msg = (
-        "%s %s changes resources and the request may have reached the service, so it was not retried: check with a "
-        "Describe or List action whether it took effect before running it again." % (err.msg.rstrip(), action)
-    )
-    err.args = (err.msg,)
-    return err
-
-
 def run_module(module: EfloAnsibleModule) -> Dict[str, Any]:
     params = module.params["params"] or {}
     action = validate_action(str(module.params["action"]).strip())
@@ -232,17 +226,11 @@ def run_module(module: EfloAnsibleModule) -> Dict[str, Any]:
         result["msg"] = "Check mode: %s changes resources, so it was not sent." % action
         result["task_id"] = ""
         return result
-    client = module.build_client()
-    with client:
-        try:
-            body = client.call(action, params, idempotent=read_only)
-        except ApiError as err:
-            if not read_only and err.retryable and not err.is_throttling:
-                raise with_not_retried_note(err, action) from None
-            raise
+    with module.build_client() as client:
+        body = client.call(action, params, idempotent=read_only)
     result["response"] = snake_case_keys(body)
     result["request_id"] = body.get("RequestId")
-    task_id = task_id_of(body)
+    task_id = None if read_only else task_id_of(body)  # a read's TaskId (DescribeCluster: its last task) started nothing
     if task_id is not None:
         result["task_id"] = task_id
     return result

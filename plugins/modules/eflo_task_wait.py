@@ -25,7 +25,10 @@ description:
     wait grows up to O(max_delay), with random jitter), and again soon after its state or step changed.
     O(max_rate) caps the API calls per second of the whole wait, so a big batch never trips throttling.
   - Throttling, HTTP 5xx answers and network errors are retried within the O(timeout) and counted in
-    RV(retries); they fail the wait only when they last until the deadline.
+    RV(retries); once the endpoint has answered, they fail the wait only when they last until the deadline.
+  - A wait that cannot succeed ends at once with a message that names the cause and the fix - an endpoint that
+    never answered (see O(unreachable_attempts)), a TLS certificate that does not verify (at the first poll),
+    credentials or permissions the service refused.
   - >-
     While it waits, it prints progress lines on the playbook output (so they also show in AWX and other
     controllers) - a line when a task's state or current step changes (one summary line when many change at
@@ -178,9 +181,26 @@ options:
     description:
       - Seconds, from the start of the wait, during which a task ID that the service does not know counts as
         pending, because a task just created may not be visible at once.
-      - After that, an unknown task ID fails the wait with a message that suggests checking the ID and the region.
+      - After that, an unknown task ID fails the wait with a message that suggests checking the ID and the region;
+        the task is polled again when the grace ends, so this happens within a poll of the grace.
     type: float
     default: 60.0
+  unreachable_attempts:
+    description:
+      - While no poll of this wait has got an answer from the endpoint, how many polls of a task in a row may fail
+        to connect (the host name does not resolve, the connection is refused or times out) before the wait ends
+        with a message that names the endpoint, the cause and the fix (O(region_id), O(endpoint), proxy settings).
+      - The wait also ends when O(unreachable_grace) has passed, whichever comes first.
+      - Once the endpoint has answered, a later outage is ridden out until the O(timeout).
+      - A TLS certificate that does not verify (see O(ca_bundle)) ends the wait at the first poll.
+    type: int
+    default: 3
+  unreachable_grace:
+    description:
+      - Seconds, from the start of the wait, during which an endpoint that has never answered is polled again
+        (see O(unreachable_attempts)).
+    type: float
+    default: 30.0
   heartbeat_interval:
     description:
       - At most how often, in seconds, to print a heartbeat line with the counts per state and the task that has

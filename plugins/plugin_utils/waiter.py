@@ -21,16 +21,19 @@ Usage (what the adapter does)::
     either the snake_case task dict of ``models.task_to_dict`` or the typed error of that call. ``fetch`` may
     also raise an :class:`EfloError`, which then counts for every id of the batch. An id missing from the
     answer counts as a retryable poll failure. Each id passed counts as one API call (``polls``) and against
-    ``max_rate``; the client used by ``fetch`` should do few or no retries of its own (the engine re-polls).
+    ``max_rate``. The engine is the one place that retries a poll (on its schedule, within ``max_rate`` and the
+    deadline): the client under ``fetch`` is built with ``retries=CLIENT_RETRIES`` (0).
 
 Schedule
     Every task is polled once at the start (so a wrong ``expected_task_types`` or an already finished task is
     seen at once), then each task has its own next-poll time. The wait after the n-th unchanged poll of a task
     is ``delay + U(0, 1) * (cap - delay)`` with ``cap = min(max_delay, delay * growth ** n)`` (full jitter
     between ``delay`` and the growing cap; the first wait lies in ``[delay, delay * growth]``). A task whose
-    ``task_state`` or current step changed starts again at n = 1. A retryable error or a not-found answer
-    within the grace period counts as an unchanged poll; an ``ApiError.retry_after`` delays that task and,
-    for throttling, every call. Next-poll times never pass the deadline.
+    ``task_state`` or current step changed starts again at n = 1. A retried error or a not-found answer
+    within the grace period counts as an unchanged poll; a verdict's ``retry_after`` delays that task and,
+    for throttling (``RETRY_LATER``), every call. A not-found task is polled again at the latest when its
+    ``not_found_grace`` ends, and an unreached endpoint when ``unreachable_grace`` ends, so each rule ends the
+    wait on time. Next-poll times never pass the deadline.
 
 Rate
     ``max_rate`` is a cap on API calls in any sliding window: at most ``floor(max_rate)`` calls in any 1 s
@@ -62,15 +65,24 @@ Outcomes per task
     otherwise succeeded with a warning). failure -> failed. A task of a type outside
     ``expected_task_types`` (exact type or family prefix ``extend_`` / glob ``extend_*``, case-insensitive)
     fails and ends the whole wait at once. A not-found :class:`ApiError` (``is_not_found``) keeps the task
-    pending until ``not_found_grace`` seconds after the start, then fails it.
+    pending until ``not_found_grace`` seconds after the start, then fails it (at the poll due at that moment).
 
 Errors
-    Retryable (``EfloError.retryable`` true: throttling, 5xx, :class:`TransportError`; and
-    :class:`DeadlineExceeded`): counted in ``retries``, the task is polled again later; they fail the wait
-    only by outlasting the deadline. An unusable answer (:class:`ResponseParseError`: truncated JSON, a 200
-    without a task) is polled again the same way until ``max_bad_answers`` of them came in a row for one task
-    (an endpoint that is not eflo-controller fails in minutes, not at the timeout). Anything else (auth, signature, configuration, 4xx): the wait ends at
-    once with status ``error`` and ``outcome.error`` set.
+    ``retry.classify(error, idempotent=True)`` decides. ``RETRY`` / ``RETRY_LATER`` (throttling, 5xx, network
+    errors): counted in ``retries``, the task is polled again later; they fail the wait only by outlasting the
+    deadline. An unusable answer (:class:`ResponseParseError`: truncated JSON, a 200 without a task) is
+    ``GIVE_UP`` for one call, but the wait polls it again until ``max_bad_answers`` of them came in a row for one
+    task (an endpoint that is not eflo-controller fails in seconds, not at the timeout). Anything else
+    (``GIVE_UP``: a TLS certificate that does not verify, auth, signature, configuration, 4xx; ``REFRESH``: the
+    client already fetched the credentials again): the wait ends at once with status ``error`` and
+    ``outcome.error`` set.
+
+Never answered
+    While no poll of the wait has got an HTTP answer, a poll that made no connection (``Verdict.unreached``: DNS,
+    connection refused, connect timeout) is retried only until one task had ``unreachable_attempts`` such polls
+    in a row or ``unreachable_grace`` seconds passed since the start: then the wait ends with status ``error``
+    and a message that names the endpoint, the cause and the fix. Once the endpoint has answered, an outage is
+    ridden out until the deadline.
 
 ``fail_fast``
     True: the wait ends after the batch in which the first task failed (the other pending tasks are reported
@@ -117,12 +129,12 @@ from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, Optional
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
-    DeadlineExceeded,
     EfloError,
     ResponseParseError,
     TransportError,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import RETRY_LATER, Verdict, classify
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import failed_steps, failed_sub_tasks
 
@@ -163,6 +175,7 @@ SCHEDULE_BACKOFF = "backoff"
 SCHEDULES = (SCHEDULE_ADAPTIVE, SCHEDULE_BACKOFF)
 
 MIN_SLEEP = 0.01
+CLIENT_RETRIES = 0  # the client under fetch never retries: the engine re-polls (see "fetch" above)
 MAX_WARNINGS = 30
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -247,6 +260,8 @@ class WaitConfig:
     summary_window: float = 30.0  # longest time a transition waits in the event buffer (big batches)
     max_transitions_per_task: int = 50
     max_bad_answers: int = 5  # unusable answers in a row for one task (truncated JSON, a 200 without a task)
+    unreachable_attempts: int = 3  # polls of a task in a row that made no connection, before any answer
+    unreachable_grace: float = 30.0  # seconds from the start during which an endpoint that never answered is retried
     max_batch: int = 100  # most tasks polled by one fetch: bounds the answers held at once (memory of big batches)
 
 
@@ -273,6 +288,10 @@ def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     if isinstance(config.max_batch, bool) or not isinstance(config.max_batch, int) or config.max_batch < 1:
         raise ConfigurationError("max_batch must be an integer of at least 1, got %r." % (config.max_batch,))
     _check_number("not_found_grace", config.not_found_grace, 0)
+    _check_number("unreachable_grace", config.unreachable_grace, 0)
+    if isinstance(config.unreachable_attempts, bool) or not isinstance(config.unreachable_attempts, int) \
+            or config.unreachable_attempts < 1:
+        raise ConfigurationError("unreachable_attempts must be an integer of at least 1, got %r." % (config.unreachable_attempts,))
     _check_number("summary_window", config.summary_window, 0)
     if isinstance(config.max_transitions_per_task, bool) or not isinstance(config.max_transitions_per_task, int) \
             or config.max_transitions_per_task < 1:
@@ -594,7 +613,7 @@ class TaskRecord:
     __slots__ = (
         "task_id", "order", "task", "task_state", "task_type", "step", "update_time", "result", "reason",
         "warning", "polls", "poll_failures", "last_error", "not_found", "finished_at", "last_poll",
-        "last_change", "attempt", "next_poll", "transitions", "bad_answers",
+        "last_change", "attempt", "next_poll", "transitions", "bad_answers", "unreached",
     )
 
     def __init__(self, task_id: str, order: int, start: float, max_transitions: int) -> None:
@@ -619,6 +638,7 @@ class TaskRecord:
         self.next_poll = start
         self.transitions: Deque[Tuple[float, Optional[str], Optional[str]]] = deque(maxlen=max_transitions)
         self.bad_answers = 0  # unusable answers in a row
+        self.unreached = 0  # polls in a row that made no connection (counted until the endpoint first answered)
 
     @property
     def seen(self) -> bool:
@@ -756,12 +776,6 @@ def _normalise_ids(task_ids: Sequence[str]) -> List[str]:
     return ids
 
 
-def _is_retryable(error: EfloError) -> bool:
-    if isinstance(error, DeadlineExceeded):
-        return True
-    return bool(getattr(error, "retryable", False))
-
-
 class _Waiter:
     """One call of :func:`wait_for_tasks` (state lives here, never in globals)."""
 
@@ -791,6 +805,7 @@ class _Waiter:
         self.wrong_type = False
         self.stop_on_failure = False
         self.deadline_reached = False
+        self.answered = False  # some poll got an HTTP answer (the never-answered rule no longer applies)
         self.buffered: List[Transition] = []
         self.buffered_errors: List[PollError] = []
         self.buffer_since: Optional[float] = None
@@ -856,9 +871,11 @@ class _Waiter:
     # -- schedule ----------------------------------------------------------------------------------------------
 
     def reschedule(self, record: TaskRecord, now: float, not_before: Optional[float] = None,
-                   standing: Optional[schedule.Progress] = None) -> None:
+                   standing: Optional[schedule.Progress] = None, not_after: Optional[float] = None) -> None:
         record.attempt += 1
         when = now + planned_wait(record.attempt, self.config, self.rng, standing, first=record.polls == 1)
+        if not_after is not None:
+            when = min(when, not_after)
         if not_before is not None:
             when = max(when, not_before)
         record.next_poll = min(when, self.deadline)
@@ -932,6 +949,7 @@ class _Waiter:
         record.not_found = False
         record.last_error = None
         record.bad_answers = 0
+        self.answered = True
         record.task_type = _text(data.get("task_type"))
         record.update_time = _text(data.get("update_time"))
         self.track_transition(record, _text(data.get("task_state")), current_step(data), now)
@@ -995,12 +1013,15 @@ class _Waiter:
             self.warn("%s raised %s: %s; treated as no match." % (acceptor.describe(), type(exc).__name__, exc))
 
     def on_error(self, record: TaskRecord, error: EfloError, now: float, reschedule: bool) -> None:
+        verdict = classify(error, idempotent=True)
+        self.answered = self.answered or isinstance(error, ApiError)
         if isinstance(error, ApiError) and error.is_not_found:
             record.not_found = True
             record.last_error = error.msg
-            if now - self.start < self.config.not_found_grace:
+            grace_end = self.start + self.config.not_found_grace
+            if now < grace_end:
                 if reschedule:
-                    self.reschedule(record, now)
+                    self.reschedule(record, now, not_after=grace_end)
                 return
             record.reason = "was not found for %s (not_found_grace %ss): %s Check the task id and the region." % (
                 progress.format_duration(now - self.start), _fmt_number(self.config.not_found_grace), error.msg)
@@ -1008,20 +1029,12 @@ class _Waiter:
             return
         if isinstance(error, ResponseParseError):
             record.bad_answers += 1
-        if _is_retryable(error) or 0 < record.bad_answers < self.config.max_bad_answers:
-            self.retries += 1
-            record.poll_failures += 1
-            record.last_error = error.msg
-            self.buffered_errors.append(PollError(record.task_id, error.msg, getattr(error, "code", None)))
-            self._buffer_started(now)
-            retry_after = getattr(error, "retry_after", None)
-            not_before = None
-            if isinstance(retry_after, (int, float)) and retry_after > 0:
-                not_before = now + retry_after
-                if getattr(error, "is_throttling", False):
-                    self.limiter.hold(not_before)
-            if reschedule:
-                self.reschedule(record, now, not_before)
+        never_answered = verdict.unreached and not self.answered
+        record.unreached = record.unreached + 1 if never_answered else 0
+        if never_answered and verdict.retry and self.unreachable(record, now):
+            error = self.never_answered_error(record, error, now)
+        elif verdict.retry or 0 < record.bad_answers < self.config.max_bad_answers:
+            self.retry_later(record, error, verdict, now, reschedule, never_answered)
             return
         record.last_error = error.msg
         if self.fatal is None:
@@ -1029,6 +1042,31 @@ class _Waiter:
             self.fatal_task = record.task_id
         if reschedule:
             self.reschedule(record, now)
+
+    def retry_later(self, record: TaskRecord, error: EfloError, verdict: Verdict, now: float, reschedule: bool,
+                    never_answered: bool) -> None:
+        self.retries += 1
+        record.poll_failures += 1
+        record.last_error = error.msg
+        self.buffered_errors.append(PollError(record.task_id, error.msg, getattr(error, "code", None)))
+        self._buffer_started(now)
+        not_before = now + verdict.retry_after if verdict.retry_after else None
+        if not_before is not None and verdict.action == RETRY_LATER:
+            self.limiter.hold(not_before)
+        if reschedule:
+            self.reschedule(record, now, not_before, not_after=self.start + self.config.unreachable_grace if never_answered else None)
+
+    def unreachable(self, record: TaskRecord, now: float) -> bool:
+        """The never-answered rule (see the module docstring): True when the wait must end."""
+        return record.unreached >= self.config.unreachable_attempts or now >= self.start + self.config.unreachable_grace
+
+    def never_answered_error(self, record: TaskRecord, error: EfloError, now: float) -> TransportError:
+        return TransportError("the endpoint never answered: %s in a row could not connect over %s "
+                              "(unreachable_attempts %d, unreachable_grace %ss); the last one: %s" % (
+                                  progress.plural(record.unreached, "poll"),
+                                  progress.format_duration(now - self.start), self.config.unreachable_attempts,
+                                  _fmt_number(self.config.unreachable_grace), error.msg),
+                              kind=getattr(error, "kind", "connect"))
 
     def should_stop(self) -> bool:
         return self.fatal is not None or self.wrong_type or self.stop_on_failure

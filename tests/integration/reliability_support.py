@@ -13,13 +13,18 @@
 * :data:`CANARY`, :func:`register_canaries`, :func:`check_nothing_leaks`: distinctive secrets (all start with
   ``LeakCanary``) and the check that none of them, no ``Signature=`` value and no issued STS token shows in a run.
 * :func:`check_no_crash`: no traceback and no ``MODULE FAILURE`` in a playbook run.
+* :class:`TlsServer`: a TLS listener on 127.0.0.1 with a self-signed certificate that no CA store trusts.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import socket
+import ssl
+import subprocess
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -192,6 +197,59 @@ class SilentListener:
         for conn in self.accepted:
             conn.close()
         self.sock.close()
+
+
+class TlsServer:
+    """A TLS listener on 127.0.0.1 whose certificate is self-signed (made here, with ``cryptography`` when it is
+    installed, else the ``openssl`` command): every client that verifies certificates refuses it."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="eflo-tls-")
+        cert, key = self_signed_certificate(Path(self._dir.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.server.handle_error = lambda *args: None  # type: ignore[method-assign] - refused handshakes are expected
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return "https://127.0.0.1:%d" % self.server.server_address[1]
+
+    def __enter__(self) -> "TlsServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._dir.cleanup()
+
+
+def self_signed_certificate(directory: Path) -> Tuple[str, str]:
+    """(certificate, key) PEM files of a self-signed certificate for 127.0.0.1 written into ``directory``."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    try:
+        from cryptography import x509  # pylint: disable=import-outside-toplevel
+        from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+        from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+        from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "1", "-subj", "/CN=eflo-test-self-signed", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        return str(cert), str(key)
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eflo-test-self-signed")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1)).sign(private, hashes.SHA256()))
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return str(cert), str(key)
 
 
 # ------------------------------------------------------------------------------------------- bad input vars

@@ -6,7 +6,7 @@
 docs/bad-input.md is the single source of the expected messages: every numbered row of its table names a module,
 a bad input and the exact message (``…`` stands for run-dependent text such as ports, request ids or paths). The
 playbooks under playbooks/reliability/ have one task per row, named ``Bad input NN: ...``. The tests run them
-against the simulator (and a rogue server for broken answers) and check, for every row:
+against the simulator (and a rogue server for broken answers, a TLS server nobody trusts) and check, for every row:
 
 * the task failed (and only that: the playbook goes on, ``ignore_errors``);
 * its ``msg`` matches the documented message;
@@ -27,7 +27,7 @@ import pytest
 
 from reliability_support import BAD_INPUT_PLAYBOOKS as PLAYBOOKS
 from reliability_support import CANARY, RogueServer, bad_input_vars, check_no_crash, check_nothing_leaks, iter_doc_rows, matches
-from reliability_support import register_canaries
+from reliability_support import TlsServer, register_canaries
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC = REPO_ROOT / "docs" / "bad-input.md"
@@ -92,8 +92,8 @@ def test_bad_inputs_get_the_documented_message_and_no_traceback(group, simulator
     keys = {"good_key_id": CANARY["key_id"], "good_key_secret": CANARY["key_secret"], "wrong_secret": CANARY["wrong_secret"],
             "expired_key_id": CANARY["expired_id"], "expired_key_secret": CANARY["expired_secret"],
             "expired_token": CANARY["expired_token"]}
-    with RogueServer() as rogue:
-        run = run_playbook(playbook, bad_input_vars(simulator, tmp_path, rogue.url, keys), verbosity=4)
+    with RogueServer() as rogue, TlsServer() as tls:
+        run = run_playbook(playbook, dict(bad_input_vars(simulator, tmp_path, rogue.url, keys), tls_url=tls.url), verbosity=4)
     dump(run)
     rows = documented_rows(modules)
     assert rows, "no rows for %s in %s" % (", ".join(modules), DOC)

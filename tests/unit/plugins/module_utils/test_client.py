@@ -52,6 +52,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     failure_result,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import classify
 
 AK = "LTAI5tTestAccessKeyId"
 SECRET = "TestSecret/+=0123456789abcdefghij"
@@ -541,7 +542,7 @@ def test_expired_token_twice_fails_with_a_clear_message():
     with make(server, provider=provider) as client, pytest.raises(ApiError) as info:
         client.describe_task(TASK_ID)
     assert client.requests == 2 and provider.invalidations == 1
-    assert info.value.is_expired_token
+    assert info.value.code == "InvalidSecurityToken.Expired"
     assert "still expired after the credentials were fetched again" in info.value.msg
     assert TOKEN not in info.value.msg and TOKEN2 not in info.value.msg
 
@@ -612,7 +613,7 @@ def test_html_502_keeps_status_and_a_trimmed_excerpt():
     assert len(error.body_excerpt) <= 303 and error.body_excerpt.endswith("...")
     assert "HTTP 502 Bad Gateway with a non-JSON body (text/html)" in error.msg
     assert "DescribeTask" in error.msg
-    assert error.retryable
+    assert classify(error, idempotent=True).retry
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
     resolve_region,
     utcnow,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import classify  # noqa: E402
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (  # noqa: E402
     ApiError,
     ConfigurationError,
@@ -1014,7 +1015,7 @@ def test_assume_role_api_error(resolve: Any, cloud: FakeCloud) -> None:
     err = info.value
     assert (err.code, err.status, err.request_id, err.action, err.recommend) == ("NoPermission", 403, "R-403", "AssumeRole", "https://r")
     assert ROLE_ARN in err.msg and "trust policy" in err.msg
-    assert not err.retryable
+    assert not classify(err, idempotent=True).retry
 
 
 def test_assume_role_signature_mismatch_message_is_scrubbed(resolve: Any, cloud: FakeCloud) -> None:
@@ -1033,7 +1034,7 @@ def test_assume_role_html_error_page(resolve: Any, cloud: FakeCloud) -> None:
     with pytest.raises(ApiError) as info:
         resolve(access_key_id=AK, access_key_secret=SECRET, assume_role={"role_arn": ROLE_ARN}).get()
     assert info.value.status == 502 and "502 Bad Gateway" in (info.value.body_excerpt or "")
-    assert info.value.retryable
+    assert classify(info.value, idempotent=True).retry
 
 
 @pytest.mark.parametrize(
@@ -1102,7 +1103,7 @@ def test_assume_role_gives_up_after_one_source_refresh(resolve: Any, cloud: Fake
     cloud.sts_queue.extend([(400, {"Code": "InvalidSecurityToken.Expired"})] * 2)
     with pytest.raises(ApiError) as info:
         provider.get()
-    assert info.value.is_expired_token and len(cloud.sts_calls()) == 2
+    assert info.value.code == "InvalidSecurityToken.Expired" and len(cloud.sts_calls()) == 2
 
 
 # --------------------------------------------------------------------------------------------- refresh

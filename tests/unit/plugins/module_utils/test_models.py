@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import models
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import classify
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
@@ -397,7 +398,7 @@ def test_error_code_info_envelope_in_a_200_answer():
     assert err.message == "The request processing has failed due to some unknown error."
     assert err.request_id == "C1B2A3D4-0000-4000-8000-000000000001"
     assert err.action == "DescribeTask" and err.status == 200
-    assert err.retryable  # InternalError is worth another poll
+    assert classify(err, idempotent=True).retry  # InternalError is worth another poll
     assert failure_result(err)["error"]["code"] == "InternalError"
 
 

@@ -13,16 +13,23 @@ from hypothesis import strategies as st
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
+    CredentialsError,
+    DeadlineExceeded,
     ResponseParseError,
     TransportError,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
+    GIVE_UP,
     MAX_RETRY_AFTER,
+    REFRESH,
+    RETRY,
+    RETRY_LATER,
+    Verdict,
     backoff_delay,
-    is_retryable,
+    classify,
     is_throttling,
     parse_retry_after,
-    plan_retry,
+    retry_delay,
 )
 
 
@@ -63,6 +70,10 @@ def test_backoff_rejects_negative_attempt():
 
 
 # ------------------------------------------------------------------------------------------ classification
+def verdict(error, idempotent=True):
+    return classify(error, idempotent=idempotent).action
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -73,19 +84,40 @@ def test_backoff_rejects_negative_attempt():
         api(status=502),
         api(status=503, code="ServiceUnavailable"),
         api(status=504),
+        api(code="ServiceUnavailable", status=400),
+        api(code="InternalError", status=500),
+        api(code="UnknownError", status=500),
+        api(code="SignatureNonceUsed"),
+        ResponseParseError("error envelope", code="InternalError", status=200),
+        DeadlineExceeded("late", last_error=TransportError("slow", kind="timeout")),
+        DeadlineExceeded("late"),
+    ],
+)
+def test_transient_errors_are_retried_now_for_idempotent_calls(error):
+    assert verdict(error) == RETRY
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
         api(status=429),
         api(code="Throttling"),
         api(code="Throttling.User"),
         api(code="Throttling.Api"),
         api(code="Rejected.Throttling", status=400),
-        api(code="ServiceUnavailable", status=400),
-        api(code="InternalError", status=500),
-        api(code="UnknownError", status=500),
-        api(code="SignatureNonceUsed"),
+        api(code="InternalDependencyError.RequestLimitExceeded", status=400),
     ],
 )
-def test_retryable_for_idempotent_calls(error):
-    assert is_retryable(error, idempotent=True)
+def test_throttling_is_retried_later_for_every_call_with_the_server_delay(error):
+    assert verdict(error) == verdict(error, idempotent=False) == RETRY_LATER
+    assert is_throttling(error.code, error.status)
+    assert classify(api(code=error.code, status=error.status, retry_after=7.0), idempotent=False).retry_after == 7.0
+
+
+def test_an_expired_token_asks_for_fresh_credentials_for_every_call():
+    expired = api(code="InvalidSecurityToken.Expired")
+    assert verdict(expired) == verdict(expired, idempotent=False) == REFRESH
+    assert not classify(expired, idempotent=True).retry
 
 
 @pytest.mark.parametrize(
@@ -97,6 +129,7 @@ def test_retryable_for_idempotent_calls(error):
         ("SignatureDoesNotMatch", 403),
         ("InvalidAccessKeyId.NotFound", 404),
         ("InvalidTimeStamp.Expired", 400),
+        ("InvalidSecurityToken.Malformed", 400),
         ("Forbidden.RAM", 403),
         ("NoPermission", 403),
         ("InvalidApi.NotFound", 404),
@@ -107,42 +140,47 @@ def test_retryable_for_idempotent_calls(error):
     ],
 )
 def test_other_4xx_are_never_retried(code, status):
-    assert not is_retryable(api(code=code, status=status), idempotent=True)
-    assert not is_retryable(api(code=code, status=status), idempotent=False)
+    assert verdict(api(code=code, status=status)) == GIVE_UP
+    assert verdict(api(code=code, status=status), idempotent=False) == GIVE_UP
+    assert not is_throttling(code, status)
 
 
-def test_tls_failures_and_unusable_2xx_bodies_are_not_retried():
-    assert not is_retryable(TransportError("cert", kind="tls"))
-    assert not is_retryable(ResponseParseError("truncated", status=200))
-    assert not is_retryable(ConfigurationError("bad"))
+def test_tls_failures_unusable_2xx_bodies_and_configuration_errors_are_given_up():
+    tls = classify(TransportError("cert", kind="tls"), idempotent=True)
+    assert tls.action == GIVE_UP and tls.unreached
+    assert verdict(ResponseParseError("truncated", status=200)) == GIVE_UP
+    assert verdict(ResponseParseError("too big", status=502)) == GIVE_UP
+    assert verdict(ConfigurationError("bad")) == GIVE_UP
+    assert verdict(CredentialsError("none")) == GIVE_UP
+
+
+@pytest.mark.parametrize("kind, unreached", [("connect", True), ("dns", True), ("tls", True), ("network", False),
+                                             ("timeout", False), ("no_answer", False)])
+def test_unreached_means_no_connection_was_made(kind, unreached):
+    assert classify(TransportError("x", kind=kind), idempotent=True).unreached is unreached
+    assert classify(DeadlineExceeded("late", last_error=TransportError("x", kind=kind)), idempotent=True).unreached is unreached
+    assert not classify(api(status=503), idempotent=True).unreached
 
 
 @pytest.mark.parametrize(
     "error, expected",
     [
-        (TransportError("refused", kind="connect"), True),
-        (TransportError("reset after send", kind="network"), False),
-        (TransportError("read timeout", kind="timeout"), False),
-        (api(status=500), False),
-        (api(status=502), False),
-        (api(code="ServiceUnavailable", status=503), False),
-        (api(code="InternalError", status=500), False),
-        (api(code="SignatureNonceUsed"), False),
-        (api(status=429), True),
-        (api(code="Throttling.User"), True),
-        (api(code="Rejected.Throttling"), True),
+        (TransportError("refused", kind="connect"), RETRY),
+        (TransportError("no such host", kind="dns"), RETRY),
+        (TransportError("reset after send", kind="network"), GIVE_UP),
+        (TransportError("read timeout", kind="timeout"), GIVE_UP),
+        (api(status=500), GIVE_UP),
+        (api(status=502), GIVE_UP),
+        (api(code="ServiceUnavailable", status=503), GIVE_UP),
+        (api(code="InternalError", status=500), GIVE_UP),
+        (api(code="SignatureNonceUsed"), GIVE_UP),
+        (api(status=429), RETRY_LATER),
+        (api(code="Throttling.User"), RETRY_LATER),
+        (api(code="Rejected.Throttling"), RETRY_LATER),
     ],
 )
 def test_non_idempotent_calls_retry_only_when_the_request_did_not_land(error, expected):
-    assert is_retryable(error, idempotent=False) is expected
-
-
-def test_is_throttling():
-    assert is_throttling(api(code="Throttling"))
-    assert is_throttling(api(code="Rejected.Throttling"))
-    assert is_throttling(api(status=429))
-    assert not is_throttling(api(code="ServiceUnavailable", status=503))
-    assert not is_throttling(TransportError("x"))
+    assert verdict(error, idempotent=False) == expected
 
 
 # --------------------------------------------------------------------------------------------- retry-after
@@ -178,48 +216,9 @@ def test_retry_after_date_needs_a_clock():
     assert parse_retry_after({"Retry-After": "Mon, 20 May 2024 08:00:30 GMT"}) is None
 
 
-# -------------------------------------------------------------------------------------------- plan_retry
-def plan(error, **kw):
-    args = dict(retries_done=0, max_retries=5, idempotent=True, base=0.5, cap=20.0, rng=FixedRandom(), now=100.0, deadline=None)
-    args.update(kw)
-    return plan_retry(error, **args)
-
-
-def test_plan_retries_with_backoff():
-    decision = plan(api(status=503), retries_done=2)
-    assert decision.retry and decision.delay == 2.0
-
-
-def test_plan_stops_after_max_retries():
-    decision = plan(api(status=503), retries_done=5, max_retries=5)
-    assert not decision.retry and not decision.deadline_exceeded
-    assert "5 retries" in decision.reason
-    assert not plan(api(status=503), max_retries=0).retry
-
-
-def test_plan_does_not_retry_non_retryable():
-    decision = plan(api(code="InvalidParameter", status=400))
-    assert not decision.retry and decision.reason == "not retryable"
-    decision = plan(api(status=500), idempotent=False)
-    assert not decision.retry and "not idempotent" in decision.reason
-
-
-def test_retry_after_is_a_floor():
-    decision = plan(api(code="Throttling", retry_after=7.0))
-    assert decision.retry and decision.delay == 7.0
-    # a backoff longer than the hint wins
-    decision = plan(api(code="Throttling", retry_after=0.1), retries_done=3)
-    assert decision.delay == 4.0
-
-
-def test_retry_after_past_the_deadline_stops_instead_of_sleeping():
-    decision = plan(api(code="Throttling", retry_after=30.0), now=100.0, deadline=120.0)
-    assert not decision.retry and decision.deadline_exceeded
-    assert decision.delay == 30.0
-
-
-def test_backoff_past_the_deadline_stops():
-    decision = plan(api(status=503), retries_done=4, now=100.0, deadline=107.9)   # would sleep 8.0
-    assert not decision.retry and decision.deadline_exceeded
-    decision = plan(api(status=503), retries_done=4, now=100.0, deadline=108.1)
-    assert decision.retry and decision.delay == 8.0
+# ------------------------------------------------------------------------------------------- retry_delay
+def test_retry_delay_is_the_backoff_raised_to_the_server_delay():
+    assert retry_delay(Verdict(RETRY), 2, 0.5, 20.0, FixedRandom()) == 2.0
+    assert retry_delay(Verdict(RETRY_LATER, retry_after=7.0), 0, 0.5, 20.0, FixedRandom()) == 7.0
+    assert retry_delay(Verdict(RETRY_LATER, retry_after=0.1), 3, 0.5, 20.0, FixedRandom()) == 4.0  # a longer backoff wins
+    assert retry_delay(Verdict(RETRY_LATER, retry_after=10_000.0), 0, 0.5, 20.0, FixedRandom()) == MAX_RETRY_AFTER

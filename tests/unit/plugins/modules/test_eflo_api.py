@@ -112,6 +112,24 @@ def test_mutating_action_is_never_retried_after_a_server_error(fake_eflo, run_mo
     assert fake_eflo.actions() == ["ExtendCluster"]
 
 
+@pytest.mark.parametrize("code", ["Rejected.Throttling", "Throttling.User", "InternalDependencyError.RequestLimitExceeded"])
+def test_throttled_mutating_action_is_retried_and_says_so(fake_eflo, run_module, code) -> None:
+    fake_eflo.errors["ShrinkCluster"] = (400, {"RequestId": "R-T", "Code": code, "Message": "Request was denied due to flow control."})
+    rc, result, _out = run_module(MAIN, args(action="ShrinkCluster", params={"ClusterId": "i1"}, retries=2))
+    assert rc == 1
+    assert fake_eflo.actions() == ["ShrinkCluster"] * 3
+    assert "Gave up after 2 retries." in result["msg"] and "not retried" not in result["msg"]
+    assert "The API rate limit was hit" in result["msg"]
+
+
+def test_read_only_action_returns_no_top_level_task_id(fake_eflo, run_module) -> None:
+    fake_eflo.answers["DescribeCluster"] = dict(fixture_body("describe_cluster.json"), TaskId="i159136551662516768776")
+    rc, result, _out = run_module(MAIN, args(action="DescribeCluster", params={"ClusterId": "i1"}))
+    assert rc == 0, result
+    assert "task_id" not in result  # the cluster's last task, not one this call started
+    assert result["response"]["task_id"] == "i159136551662516768776"
+
+
 def test_read_only_action_is_retried_after_a_server_error(fake_eflo, run_module) -> None:
     fake_eflo.errors["DescribeCluster"] = (503, {"RequestId": "R-503", "Code": "ServiceUnavailable", "Message": "busy"})
     rc, result, _out = run_module(MAIN, args(action="DescribeCluster", params={"ClusterId": "i1"}, retries=2))

@@ -370,6 +370,9 @@ def test_custom_failure_acceptor_reason_in_msg() -> None:
     ({"max_rate": 0}, "max_rate"),
     ({"heartbeat_interval": -1}, "heartbeat_interval"),
     ({"not_found_grace": float("nan")}, "not_found_grace"),
+    ({"unreachable_grace": -1}, "unreachable_grace"),
+    ({"unreachable_attempts": 0}, "unreachable_attempts"),
+    ({"unreachable_attempts": 2.5}, "unreachable_attempts"),
     ({"timeout": True}, "timeout"),
     ({"expected_task_types": "extend_cluster"}, "not a string"),
     ({"expected_task_types": ("",)}, "non-empty"),
@@ -583,8 +586,10 @@ def test_rate_window() -> None:
     assert (slow.window, slow.capacity) == (4.0, 1)
 
 
-def test_retry_after_on_throttling_pauses_every_call() -> None:
-    throttled = ApiError("Throttled.", code="Throttling.User", status=400, retry_after=30)
+@pytest.mark.parametrize("code, status", [("Throttling.User", 400), ("Rejected.Throttling", 400),
+                                          ("InternalDependencyError.RequestLimitExceeded", 400), (None, 429)])
+def test_retry_after_on_throttling_pauses_every_call(code: Optional[str], status: int) -> None:
+    throttled = ApiError("Throttled.", code=code, status=status, retry_after=30)
     answers = {"i1": [throttled, task("i1", "execution_success")], "i2": [task("i2", "running"), task("i2", "execution_success")]}
 
     def fetch(ids: List[str]) -> Dict[str, Answer]:
@@ -629,11 +634,59 @@ def test_retryable_errors_are_counted_and_retried(error: EfloError) -> None:
 
 
 def test_retryable_errors_that_outlast_the_deadline_time_out_with_the_last_error() -> None:
-    error = TransportError("Connection refused by 127.0.0.1.", kind="connect")
+    error = TransportError("Connection reset by 127.0.0.1.", kind="network")
     outcome = wait({"i1": constant(error)}, WaitConfig(timeout=60, **FAST))
     assert outcome.status == "timeout"
-    assert "i1 not seen yet, last poll error: Connection refused by 127.0.0.1." in outcome.msg
+    assert "i1 not seen yet, last poll error: Connection reset by 127.0.0.1." in outcome.msg
     assert outcome.retries == outcome.polls
+
+
+REFUSED = TransportError("eflo-controller DescribeTask to http://127.0.0.1:9 failed: could not connect (ConnectError: "
+                         "[Errno 111] Connection refused). Check the endpoint, the network and any proxy settings.", kind="connect")
+TLS = TransportError("eflo-controller DescribeTask to https://127.0.0.1:8443 failed: the TLS certificate could not be "
+                     "verified (self-signed). Set ca_bundle to the CA that signed the endpoint's certificate.", kind="tls")
+
+
+def test_an_endpoint_that_never_answered_ends_the_wait_after_unreachable_attempts() -> None:
+    outcome, service, clock = run({"i1": constant(REFUSED), "i2": constant(REFUSED)}, WaitConfig())  # the defaults
+    assert outcome.status == "error" and outcome.error.kind == "connect"
+    polls = sorted(len(service.call_times(task_id)) for task_id in ("i1", "i2"))
+    assert polls[-1] == 3 and polls[0] >= 2, "3 polls of one task in a row, not 3 polls in all"
+    assert clock.now - START <= 30
+    assert ("polling task i1 failed, the wait stopped after 27s with 0 of 2 tasks finished: the endpoint never answered: "
+            "3 polls in a row could not connect over 27s") in outcome.msg
+    assert "(unreachable_attempts 3, unreachable_grace 30s); the last one: " + REFUSED.msg in outcome.msg
+    assert outcome.to_result()["error"] == {"kind": "connect"}
+
+
+def test_an_endpoint_that_never_answered_ends_the_wait_at_unreachable_grace() -> None:
+    outcome, service, clock = run({"i1": constant(REFUSED)}, WaitConfig(unreachable_attempts=100, unreachable_grace=45))
+    assert outcome.status == "error"
+    assert clock.now - START == 45, "the last poll is due when the grace ends"
+    assert "unreachable_grace 45s" in outcome.msg and "over 45s" in outcome.msg
+
+
+def test_once_the_endpoint_answered_an_outage_is_ridden_out_until_the_deadline() -> None:
+    answers: List[Answer] = [task("i1", "running")]
+
+    def script(elapsed: float) -> Answer:
+        return answers.pop(0) if answers else REFUSED
+
+    outcome = wait({"i1": script}, WaitConfig(timeout=300, **FAST))
+    assert outcome.status == "timeout" and outcome.retries == outcome.polls - 1 > 3
+
+
+@pytest.mark.parametrize("answered_first", [False, True])
+def test_a_tls_certificate_that_does_not_verify_ends_the_wait_at_once(answered_first: bool) -> None:
+    answers: List[Answer] = [task("i1", "running")] if answered_first else []
+
+    def script(elapsed: float) -> Answer:
+        return answers.pop(0) if answers else TLS
+
+    outcome, service, _clock = run({"i1": script}, WaitConfig(**FAST))
+    assert outcome.status == "error" and outcome.error is TLS and outcome.retries == 0
+    assert service.api_calls == 1 + answered_first
+    assert TLS.msg in outcome.msg
 
 
 @pytest.mark.parametrize("error", [
@@ -719,6 +772,14 @@ def test_not_found_after_grace_fails_the_task() -> None:
     assert "Check the task id and the region" in outcome.msg
     beats = [e for e in events if isinstance(e, HeartbeatEvent)]
     assert beats == [], "heartbeat_interval 0 disables heartbeats"
+
+
+@pytest.mark.parametrize("grace", [60.0, 47.5, 200.0])
+def test_not_found_ends_at_the_grace_with_the_default_schedule(grace: float) -> None:
+    outcome, service, clock = run({"i1": constant(NOT_FOUND)}, WaitConfig(not_found_grace=grace))
+    assert outcome.status == "failure"
+    assert outcome.records[0].finished_at - START == grace, "polled again exactly when the grace ends"
+    assert service.call_times("i1")[-1] - START == grace
 
 
 def test_not_found_with_zero_grace_fails_on_the_first_poll() -> None:
