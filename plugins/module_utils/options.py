@@ -276,11 +276,11 @@ class _RunWire:
         self._wire: Optional[Wire] = None
         self._lock = threading.Lock()
 
-    def get(self, verify: Callable[[ClientConfig], Any] = tls_verify) -> Wire:
-        """The wire, built with ``verify(config)`` if it does not exist yet."""
+    def get(self, verify: Optional[Callable[[ClientConfig], Any]] = None) -> Wire:
+        """The wire, built with ``verify(config)`` (default :func:`client.tls_verify`) if it does not exist yet."""
         with self._lock:
             if self._wire is None:
-                self._wire = http_wire(self._config, verify(self._config), self._transport)
+                self._wire = http_wire(self._config, (verify or tls_verify)(self._config), self._transport)
             return self._wire
 
     def exchange(self, *args: Any, **kwargs: Any) -> Answer:
