@@ -29,8 +29,9 @@ half the lifetime for very short-lived credentials) or after ``invalidate()``.
 
 The environment is the mapping passed in at run time (never read at import); :data:`CREDENTIAL_ENV` names the
 variables that give credentials. Secrets never appear in a ``repr``, a ``source`` or an error message. STS and
-instance-metadata requests go through the :class:`wire.Wire` passed in (the API client's). Nothing here imports Ansible. This module holds the chain, the options and
-environment sources and what the profile files share; the other sources are in :mod:`credential_sources`.
+instance-metadata requests go through the :class:`wire.Wire` passed in (the API client's). Nothing here imports
+Ansible. This module holds the chain, the options and environment sources and what the profile files share; the
+other sources are in :mod:`credential_sources`.
 """
 
 from __future__ import annotations
