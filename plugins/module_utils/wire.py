@@ -120,7 +120,7 @@ def transport_error(exc: WireError, what: str, url: str, redact: Callable[[Optio
                     check: str = "the endpoint", read_timeout: Optional[float] = None) -> EfloError:
     """The error to raise for ``exc``, met while ``what`` (``eflo-controller DescribeTask``, ``STS AssumeRole``) was
     sent to ``url``: a message that names the host, the cause and the fix. ``check`` names the settings that
-    point at the host; ``redact`` masks the secrets of the request in the exception's text."""
+    give the host name (said when it does not resolve); ``redact`` masks the request's secrets in the exception's text."""
     detail = redact(exc.detail) or exc.name
     where = "%s to %s" % (what, url)
     if exc.kind == "unsupported":
@@ -139,7 +139,7 @@ def transport_error(exc: WireError, what: str, url: str, redact: Callable[[Optio
         )
     if exc.kind == "connect":
         return TransportError(
-            "%s failed: could not connect (%s: %s). Check %s, the network and any proxy settings." % (where, exc.name, detail, check),
+            "%s failed: could not connect (%s: %s). Check the endpoint, the network and any proxy settings." % (where, exc.name, detail),
             kind="connect",
         )
     if exc.kind == "timeout":
