@@ -27,11 +27,9 @@ import re
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote, quote_plus
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ansible.errors import AnsibleActionFail, AnsibleError
-from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
@@ -48,13 +46,13 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
     library_problem,
     secrets_of,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 
 NAME = "eflo_task_wait"
 POLL_WORKERS = 8  # threads polling DescribeTask in parallel (also capped by max_rate)
 TRANSITION_LINES = 10  # one line per change up to this many changes per flush, else one summary line
 VERBOSE_TRANSITION_LINES = 100  # the same at -v
 MAX_VERBOSE_ERRORS = 20  # individual poll errors shown at -vv per flush
-MASK = "********"
 ASYNC_MSG = (
     "eflo_task_wait does not support async: it already waits on the controller, with its own deadline and "
     "progress lines. Remove async and poll from the task and set the timeout option instead."
@@ -141,31 +139,6 @@ def wait_config(args: Mapping[str, Any], explicit: Iterable[str] = ()) -> waiter
         unreachable_attempts=int(args["unreachable_attempts"]),
         unreachable_grace=float(args["unreachable_grace"]),
     )
-
-
-def may_hold_secret(value: Any, secrets: Collection[str]) -> bool:
-    """False only when no string in ``value`` (dict keys too, at any depth) and no number as text contains one of
-    ``secrets``; True as soon as one does, or for any other type such as bytes (``remove_values`` then decides)."""
-    stack: List[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if any(secret in item for secret in secrets):
-                return True
-        elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
-        elif item is None or isinstance(item, bool):
-            continue
-        elif isinstance(item, (int, float)):
-            text = str(item)
-            if any(secret in text for secret in secrets):
-                return True
-        else:
-            return True
-    return False
 
 
 def poll_workers(max_rate: float, batch_limit: int = POLL_WORKERS) -> int:
@@ -278,17 +251,8 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def scrub(value: Any, secrets: Sequence[str]) -> Any:
-        """``value`` with every secret replaced by ``********`` (strings, dicts and lists at any depth).
-
-        ``value`` itself when no secret occurs in it: Ansible's ``remove_values`` copies the whole value, which
-        for the result of a wait over 1,000 tasks took a quarter of a second."""
-        secret_set = set()
-        for secret in secrets:
-            if secret:  # with the percent-encoded forms an echoing gateway shows
-                secret_set.update({secret, quote(secret, safe=""), quote(secret, safe="~"), quote_plus(secret)})
-        if not secret_set or not may_hold_secret(value, secret_set):
-            return value
-        return remove_values(value, secret_set)
+        """``value`` with every secret masked (:meth:`redact.Redactor.scrub`)."""
+        return Redactor(secrets).scrub(value)
 
     # ------------------------------------------------------------------------------------------ the wait
     def wait(self, secrets: List[str]) -> Dict[str, Any]:

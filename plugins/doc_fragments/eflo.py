@@ -144,10 +144,11 @@ notes:
     Credentials are looked up when the module runs, in this order, and the first source that has them wins:
     the O(access_key_id)/O(access_key_secret)/O(security_token) options;
     the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and
-    E(ALIBABA_CLOUD_SECURITY_TOKEN), then the same names starting with E(ALIBABACLOUD_), then
-    E(ALICLOUD_ACCESS_KEY_ID) (or E(ALICLOUD_ACCESS_KEY)), E(ALICLOUD_ACCESS_KEY_SECRET) (or E(ALICLOUD_SECRET_KEY))
-    and E(ALICLOUD_SECURITY_TOKEN);
-    the aliyun CLI profile file C(~/.aliyun/config.json) (or E(ALICLOUD_SHARED_CREDENTIALS_FILE); modes C(AK),
+    E(ALIBABA_CLOUD_SECURITY_TOKEN), then E(ALIBABACLOUD_ACCESS_KEY_ID), E(ALIBABACLOUD_ACCESS_KEY_SECRET) and
+    E(ALIBABACLOUD_SECURITY_TOKEN), then E(ALICLOUD_ACCESS_KEY_ID) (or E(ALICLOUD_ACCESS_KEY)),
+    E(ALICLOUD_ACCESS_KEY_SECRET) (or E(ALICLOUD_SECRET_KEY), E(ALICLOUD_SECRET_ACCESS_KEY)) and E(ALICLOUD_SECURITY_TOKEN);
+    the aliyun CLI profile file C(~/.aliyun/config.json) (or E(ALICLOUD_SHARED_CREDENTIALS_FILE); the profile named by
+    O(profile), else E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE); modes C(AK),
     C(StsToken), C(RamRoleArn), C(ChainableRamRoleArn), C(EcsRamRole), C(OIDC));
     the credentials file C(~/.alibabacloud/credentials.ini) (or E(ALIBABA_CLOUD_CREDENTIALS_FILE));
     an OIDC role (E(ALIBABA_CLOUD_ROLE_ARN), E(ALIBABA_CLOUD_OIDC_PROVIDER_ARN), E(ALIBABA_CLOUD_OIDC_TOKEN_FILE));

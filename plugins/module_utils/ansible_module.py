@@ -20,7 +20,6 @@ import os
 import re
 import traceback
 from typing import Any, Callable, Dict, Iterable, Mapping, NoReturn, Optional, Sequence
-from urllib.parse import quote, quote_plus
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -30,6 +29,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
     build_client_with_credentials,
     library_problem,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 
 try:
     from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -88,14 +88,9 @@ class EfloAnsibleModule(AnsibleModule):
             self.mask_secrets_in((self.params or {}).get(name))
 
     def mask(self, *values: Optional[str]) -> None:
-        """Never show these strings in any output of this module (they become ``********``).
-
-        Their percent-encoded forms are masked too: a gateway that echoes a request in its error message shows
-        form-encoded parameters and query values.
-        """
-        for value in values:
-            if value:
-                self.no_log_values.update({value, quote(value, safe=""), quote(value, safe="~"), quote_plus(value)})
+        """Never show these strings, nor their encoded forms (:mod:`redact`), in any output of this module: Ansible's
+        ``no_log`` masks them with ``********``."""
+        self.no_log_values.update(Redactor(values).forms)
 
     def mask_secrets_in(self, value: Any) -> None:
         """Mask every password/secret/token-like value nested in ``value`` (free-form API parameters)."""
@@ -111,10 +106,8 @@ class EfloAnsibleModule(AnsibleModule):
     def build_client(self, **kwargs: Any) -> Any:
         """A ready ``EfloClient`` (credentials resolved once, ``self.credentials_source`` set).
 
-        ``kwargs`` go to ``options.build_client_with_credentials`` (tests pass ``transport``). A module run is
-        one-shot, so it gets the light standard-library wire when it can (``light``, see :mod:`wire`).
+        ``kwargs`` go to ``options.build_client_with_credentials`` (tests pass ``transport``).
         """
-        kwargs.setdefault("light", True)
         client, credentials = build_client_with_credentials(
             self.params,
             dict(os.environ),

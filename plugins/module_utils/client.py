@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import os
 import ssl
 import sys
@@ -29,8 +28,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
@@ -42,6 +41,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     excerpt,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import flatten_params, split_params, validate_action
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
     REFRESH,
     Verdict,
@@ -51,8 +51,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
     retry_delay,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import SignedRequest, new_nonce, sign_rpc_request
-
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, Wire, WireError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, Wire, WireError, transport_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import CredentialProvider, Credentials
@@ -64,8 +63,6 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 SIGNATURE_VERSIONS = ("v3", "v2")
 SERVICE = "eflo-controller"
 _MIN_TIMEOUT = 0.001
-_STRING_TO_SIGN_RE = re.compile(r"(string to sign is:?)\s*\S.*", re.IGNORECASE | re.DOTALL)
-_SECRET_MIN_LEN = 4
 
 
 def utcnow() -> datetime:
@@ -171,31 +168,6 @@ def _first(data: Mapping[str, Any], *names: str) -> Optional[str]:
     return None
 
 
-class _Redactor:
-    """Removes secrets (raw and URL-encoded forms) and echoed strings-to-sign from text."""
-
-    def __init__(self, secrets: Iterable[Optional[str]]) -> None:
-        variants = set()
-        for secret in secrets:
-            if not secret or len(secret) < _SECRET_MIN_LEN:
-                continue
-            once = quote(secret, safe="")
-            variants.update({secret, once, quote(secret, safe="~"), quote(once, safe=""), quote_plus(secret)})
-        self._variants: List[str] = sorted(variants, key=len, reverse=True)
-
-    def __call__(self, text: Optional[str]) -> Optional[str]:
-        """Server-provided text: echoed strings-to-sign are cut, then secrets replaced."""
-        if not text:
-            return text
-        return self.secrets(_STRING_TO_SIGN_RE.sub(r"\1 <omitted>", text))
-
-    def secrets(self, text: str) -> str:
-        """Replace every form of every secret in ``text``."""
-        for variant in self._variants:
-            text = text.replace(variant, "<redacted>")
-        return text
-
-
 def _signature_of(signed: SignedRequest) -> Optional[str]:
     auth = signed.headers.get("Authorization", "")
     if "Signature=" in auth:
@@ -279,19 +251,12 @@ def tls_verify(config: ClientConfig, env: Optional[Mapping[str, str]] = None) ->
         ) from None
 
 
-def plain_http_verify() -> ssl.SSLContext:
-    """The ``verify`` of a client that only sends ``http://`` requests: a context that loads no CA at all.
-
-    It costs nothing to build, and it refuses every TLS peer (certificates required, none trusted), so
-    it can never weaken a connection that unexpectedly uses TLS.
-    """
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
 def endpoint_verify(config: ClientConfig) -> ssl.SSLContext:
-    """The ``verify`` of the API client: :func:`plain_http_verify` for an ``http://`` endpoint, else :func:`tls_verify`."""
+    """The ``verify`` of a wire whose only host is the endpoint: :func:`tls_verify`, or for an ``http://`` endpoint
+    a context that loads no CA at all (free to build; it refuses every TLS peer, so it never weakens a connection
+    that unexpectedly uses TLS)."""
     if urlsplit(config.endpoint_url).scheme == "http":
-        return plain_http_verify()
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     return tls_verify(config)
 
 
@@ -331,11 +296,10 @@ class EfloClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: Optional[random.Random] = None,
         wall_clock: Callable[[], datetime] = utcnow,
-        verify: Any = None,
     ) -> None:
-        """``wire``: what moves the bytes (:mod:`wire`); ``None`` makes a :class:`wire_httpx.HttpxWire` with
-        ``transport`` (an httpx transport, for tests) and ``verify`` (an ``ssl.SSLContext`` shared with another
-        client, see :func:`tls_verify`; ``None`` derives it from ``config`` with :func:`endpoint_verify`)."""
+        """``wire``: what moves the bytes (:mod:`wire`, shared with the credential providers by
+        :func:`options.build_client_with_credentials`); ``None`` makes one with :func:`http_wire` and
+        ``transport`` (an httpx transport: the tests' fake service)."""
         _check_config(config)
         self.config = config
         self.base_url = config.endpoint_url.rstrip("/")
@@ -347,8 +311,7 @@ class EfloClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._wall_clock = wall_clock
-        self._local = threading.local()  # the redactor of this thread's last attempt (describe_task's own errors)
-        self._wire = wire if wire is not None else _httpx_wire(config, transport, endpoint_verify(config) if verify is None else verify)
+        self._wire = wire if wire is not None else http_wire(config, endpoint_verify(config), transport)
 
     # --------------------------------------------------------------------------------------- public API
     def call(
@@ -375,11 +338,6 @@ class EfloClient:
         if not isinstance(task_id, str) or not task_id.strip():
             raise ConfigurationError("task_id must be a non-empty string such as i156331731670384438138, got %r" % (task_id,))
         return self.call("DescribeTask", {"TaskId": task_id.strip()}, deadline=deadline, idempotent=True)
-
-    @property
-    def wire_name(self) -> str:
-        """The wire's class name (``HttpxWire`` or ``StdlibWire``), for diagnostics."""
-        return type(self._wire).__name__
 
     def close(self) -> None:
         """Close the wire (its connections)."""
@@ -489,8 +447,7 @@ class EfloClient:
     def _attempt(self, action: str, body: Dict[str, str], query: Dict[str, str], deadline: Optional[float]) -> Dict[str, Any]:
         creds = self._credentials.get()
         signed = self._sign(action, body, query, creds)
-        redact = _Redactor([creds.access_key_secret, creds.security_token, _signature_of(signed)])
-        self._local.redact = redact
+        redact = Redactor([creds.access_key_secret, creds.security_token, _signature_of(signed)])
         connect, read = self._timeouts(deadline)
         self.requests += 1
         status, headers, raw = self._exchange(action, signed, connect, read, redact)
@@ -498,12 +455,13 @@ class EfloClient:
             return self._success(action, status, headers, raw, redact)
         raise self._api_error(action, status, headers, raw, redact)
 
-    def _exchange(self, action: str, signed: SignedRequest, connect: float, read: float, redact: _Redactor) -> Tuple[int, Any, bytes]:
+    def _exchange(self, action: str, signed: SignedRequest, connect: float, read: float, redact: Redactor) -> Tuple[int, Any, bytes]:
         """Send ``signed`` over the wire and read the body (capped): (status, headers, bytes)."""
         try:
             answer = self._wire.exchange(signed.method, signed.url, signed.headers, signed.body, connect_timeout=connect, read_timeout=read)
         except WireError as exc:
-            raise self._transport_error(action, exc, redact) from None
+            raise transport_error(exc, "%s %s" % (SERVICE, action), self.base_url, redact, read_timeout=self.config.read_timeout,
+                                  check="region_id (eflo-controller is not offered in every region) or endpoint") from None
         except BodyTooLarge as too_large:
             raise ResponseParseError(
                 "%s %s answered HTTP %d with a body larger than %d MiB (at least %d bytes); it was not read. "
@@ -515,39 +473,7 @@ class EfloClient:
             ) from None
         return answer.status, answer.headers, answer.body
 
-    def _transport_error(self, action: str, exc: WireError, redact: _Redactor) -> EfloError:
-        detail = redact(exc.detail) or exc.name
-        where = "%s %s to %s" % (SERVICE, action, self.base_url)
-        if exc.kind == "unsupported":
-            return ConfigurationError("%s: %s. Use an http:// or https:// endpoint." % (where, detail))
-        if exc.kind == "tls":
-            return TransportError(
-                "%s failed: the TLS certificate could not be verified (%s). Set ca_bundle to the CA that signed "
-                "the endpoint's certificate, or validate_certs: false for a test endpoint only." % (where, detail),
-                kind="tls",
-            )
-        if exc.kind == "dns":
-            return TransportError(
-                "%s failed: the host name %s could not be resolved (%s: %s). Check region_id (eflo-controller is not "
-                "offered in every region) or endpoint, and the DNS and proxy settings."
-                % (where, urlsplit(self.base_url).hostname, exc.name, detail),
-                kind="connect",
-            )
-        if exc.kind == "connect":
-            return TransportError(
-                "%s failed: could not connect (%s: %s). Check the endpoint, the network and any proxy settings."
-                % (where, exc.name, detail),
-                kind="connect",
-            )
-        if exc.kind == "timeout":
-            return TransportError(
-                "%s failed: timed out waiting for the answer (%s: %s); read_timeout is %gs."
-                % (where, exc.name, detail, self.config.read_timeout),
-                kind="timeout",
-            )
-        return TransportError("%s failed: %s: %s." % (where, exc.name, detail), kind="network")
-
-    def _success(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> Dict[str, Any]:
+    def _success(self, action: str, status: int, headers: Any, raw: bytes, redact: Redactor) -> Dict[str, Any]:
         data, problem = _json_object(raw)
         request_id = headers.get("x-acs-request-id")
         if data is None:
@@ -576,7 +502,7 @@ class EfloClient:
             )
         return data
 
-    def _api_error(self, action: str, status: int, headers: Any, raw: bytes, redact: _Redactor) -> ApiError:
+    def _api_error(self, action: str, status: int, headers: Any, raw: bytes, redact: Redactor) -> ApiError:
         data = _json_object(raw)[0]
         retry_after = parse_retry_after(headers, now=self._wall_clock())
         header_request_id = headers.get("x-acs-request-id")
@@ -621,7 +547,9 @@ class EfloClient:
         )
 
 
-def _httpx_wire(config: ClientConfig, transport: Any, verify: Any) -> Wire:
+def http_wire(config: ClientConfig, verify: Any, transport: Any = None) -> Wire:
+    """The wire of a run (:class:`wire_httpx.HttpxWire`) with ``config``'s timeouts and User-Agent, ``verify``
+    (see :func:`tls_verify`) and ``transport`` (an httpx transport: the tests' fake service)."""
     from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_httpx import (  # pylint: disable=import-outside-toplevel
         HAS_HTTPX,
         HttpxWire,
@@ -631,15 +559,8 @@ def _httpx_wire(config: ClientConfig, transport: Any, verify: Any) -> Wire:
         raise ConfigurationError(
             "Missing Python library httpx: install httpx, pydantic>=2 and jmespath on the host that runs the module."
         )
-    return HttpxWire(verify=verify, max_body=MAX_BODY_BYTES, connect_timeout=config.connect_timeout,
-                     read_timeout=config.read_timeout, transport=transport)
-
-
-def stdlib_wire(config: ClientConfig, verify: Any = None) -> Wire:
-    """The light wire of a one-shot module run (see :mod:`wire`), with ``verify`` or :func:`endpoint_verify`."""
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_stdlib import StdlibWire  # pylint: disable=import-outside-toplevel
-
-    return StdlibWire(verify=endpoint_verify(config) if verify is None else verify, max_body=MAX_BODY_BYTES)
+    return HttpxWire(verify=verify, max_body=MAX_BODY_BYTES, connect_timeout=config.connect_timeout, read_timeout=config.read_timeout,
+                     user_agent=build_user_agent(config.user_agent), transport=transport)
 
 
 def _reason(status: int) -> str:
@@ -657,6 +578,9 @@ __all__ = [
     "EfloClient",
     "build_user_agent",
     "default_user_agent",
+    "endpoint_verify",
     "hint_for",
+    "http_wire",
+    "tls_verify",
     "utcnow",
 ]

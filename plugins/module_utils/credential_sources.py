@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import configparser
 import json
-import re
 import threading
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -28,26 +27,27 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
     MIN_DURATION_SECONDS,
     OIDC_ENV,
     ECS_ROLE_ENV,
+    INI_FILE_ENV,
     REFRESH_MARGIN,
     SESSION_NAME_RE,
     STS_VERSION,
+    Chain,
     CredentialProvider,
     Credentials,
     RoleSpec,
     StaticProvider,
     WallClock,
-    _Chain,
-    _clean,
-    _cli_profile,
-    _cli_profile_names,
-    _env_true,
-    _expand,
-    _first_env,
-    _read_text,
-    _truthy,
+    clean,
     cli_config_path,
+    cli_profile,
+    cli_profile_names,
+    env_true,
+    expand_home,
+    first_env,
     ini_path,
     load_cli_config,
+    read_text,
+    truthy,
     utcnow,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
@@ -60,16 +60,18 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     excerpt,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import REFRESH, classify
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (
     format_timestamp,
     new_nonce,
     percent_encode,
     sign_v2_get,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import Answer, BodyTooLarge, Wire, WireError, transport_error
 
 
 def _parse_expiration(value: Any, what: str) -> datetime:
-    text = _clean(value)
+    text = clean(value)
     if text is None:
         raise ResponseParseError("%s answered credentials without an Expiration." % what)
     try:
@@ -79,18 +81,6 @@ def _parse_expiration(value: Any, what: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
-
-
-def _scrub(text: str, secrets: Sequence[Optional[str]]) -> str:
-    """``text`` without any of ``secrets`` (raw or percent-encoded) and without an echoed string to sign."""
-    cut = re.split(r"string to sign", text, maxsplit=1, flags=re.IGNORECASE)
-    if len(cut) > 1:
-        text = cut[0] + "string to sign is: <hidden>"
-    for secret in secrets:
-        if secret:
-            for form in (secret, percent_encode(secret), percent_encode(percent_encode(secret))):
-                text = text.replace(form, "***")
-    return text
 
 
 def duration_seconds(value: Any, where: str) -> int:
@@ -113,13 +103,13 @@ def duration_seconds(value: Any, where: str) -> int:
 
 def role_spec(raw: Mapping[str, Any], where: str, now: datetime) -> RoleSpec:
     """Validate an ``assume_role``-like mapping (role_arn, role_session_name, duration_seconds, policy, external_id)."""
-    role_arn = _clean(raw.get("role_arn"))
+    role_arn = clean(raw.get("role_arn"))
     if role_arn is None:
         raise ConfigurationError(
             "%s: role_arn is missing: set it to the ARN of the RAM role to assume, such as "
             "acs:ram::<account id>:role/<role name>" % where
         )
-    session_name = _clean(raw.get("role_session_name")) or "ansible-eflo-%d" % int(now.timestamp())
+    session_name = clean(raw.get("role_session_name")) or "ansible-eflo-%d" % int(now.timestamp())
     if not SESSION_NAME_RE.match(session_name):
         raise ConfigurationError(
             "%s: role_session_name %r is not valid: use 2 to 64 characters from A-Z a-z 0-9 . @ _ -" % (where, session_name)
@@ -131,104 +121,79 @@ def role_spec(raw: Mapping[str, Any], where: str, now: datetime) -> RoleSpec:
         role_arn=role_arn,
         session_name=session_name,
         duration_seconds=duration_seconds(raw.get("duration_seconds"), where),
-        policy=_clean(policy),
-        external_id=_clean(raw.get("external_id")),
+        policy=clean(policy),
+        external_id=clean(raw.get("external_id")),
     )
 
 
 # ------------------------------------------------------------------------------------------------- HTTP
-_NO_TIMEOUT_OVERRIDE = object()
-
-
-def _httpx() -> Any:
-    """The httpx module, imported when a provider first sends a request (its HTTP client is an httpx.Client);
-    ``None`` when it is missing. Static and environment credentials never import it."""
+def _send(wire: Wire, method: str, url: str, *, what: str, endpoint: str, check: str,
+          headers: Optional[Mapping[str, str]] = None, timeout: Optional[float] = None) -> Answer:
+    """``wire.exchange(...)`` (``timeout``: connect and read, else the wire's); a failure becomes the error
+    :func:`wire.transport_error` words, naming ``endpoint`` only (the query holds a signature or a token)."""
     try:
-        import httpx  # pylint: disable=import-outside-toplevel
-    except ImportError:  # pragma: no cover - reported by options.library_problem
-        return None
-    return httpx
+        return wire.exchange(method, url, headers or {}, None, connect_timeout=timeout, read_timeout=timeout)
+    except WireError as exc:
+        raise transport_error(exc, what, endpoint, Redactor([url, urlsplit(url).query]), check=check, read_timeout=timeout) from None
+    except BodyTooLarge as exc:
+        raise ResponseParseError("%s at %s answered HTTP %d with a body too large to read (%d bytes)." % (what, endpoint, exc.status, exc.size)) from None
 
 
-def _send(
-    http: Any,
-    method: str,
-    url: str,
-    *,
-    what: str,
-    endpoint: str,
-    headers: Optional[Mapping[str, str]] = None,
-    timeout: Any = _NO_TIMEOUT_OVERRIDE,
-) -> Any:
-    """``http.request(...)``; transport failures become :class:`TransportError` naming ``endpoint`` only."""
-    kwargs: Dict[str, Any] = {"headers": dict(headers or {})}
-    if timeout is not _NO_TIMEOUT_OVERRIDE:
-        kwargs["timeout"] = timeout
-    httpx = _httpx()
-    connect_errors = (httpx.ConnectError, httpx.ConnectTimeout) if httpx is not None else ()
-    timeout_errors = (httpx.TimeoutException,) if httpx is not None else ()
-    request_errors = (httpx.HTTPError, httpx.InvalidURL) if httpx is not None else ()
+def _text(answer: Answer) -> str:
+    return answer.body.decode("utf-8", errors="replace")
+
+
+def _json_object(answer: Answer) -> Optional[Dict[str, Any]]:
     try:
-        return http.request(method, url, **kwargs)
-    except connect_errors as err:
-        raise TransportError(
-            "%s could not connect to %s (%s: %s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="connect"
-        ) from None
-    except timeout_errors as err:
-        raise TransportError("%s at %s timed out (%s)." % (what, endpoint, type(err).__name__), kind="timeout") from None
-    except request_errors as err:
-        raise TransportError(
-            "%s at %s failed: %s (%s)." % (what, endpoint, type(err).__name__, _scrub(str(err), [url, urlsplit(url).query])), kind="network"
-        ) from None
-
-
-def _json_object(response: Any) -> Optional[Dict[str, Any]]:
-    try:
-        data = json.loads(response.content.decode("utf-8"))
+        data = json.loads(answer.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
-def _sts_credentials(response: Any, *, action: str, role_arn: str, source: str, secrets: Sequence[Optional[str]]) -> Credentials:
-    """Credentials from an STS answer, or the typed error of an STS failure (secrets scrubbed)."""
+def _sts_credentials(answer: Answer, *, action: str, role_arn: str, source: str, secrets: Sequence[Optional[str]]) -> Credentials:
+    """Credentials from an STS answer, or the typed error of an STS failure (secrets masked)."""
     what = "STS %s for role %s" % (action, role_arn)
-    data = _json_object(response)
-    if response.status_code >= 400 or (data is not None and data.get("Code") and not data.get("Credentials")):
+    data = _json_object(answer)
+    if answer.status >= 400 or (data is not None and data.get("Code") and not data.get("Credentials")):
         data = data or {}
-        code = _clean(data.get("Code"))
-        message = _scrub(str(data.get("Message") or ""), secrets) or None
-        body = None if data else _scrub(excerpt(response.text), secrets)
+        redact = Redactor(secrets)
+        code = clean(data.get("Code"))
+        message = redact(str(data.get("Message") or "")) or None
+        body = None if data else redact(excerpt(_text(answer)))
         raise ApiError(
             "%s failed: %s (HTTP %d)%s. Check the role ARN, the session settings and that the role's trust policy "
-            "allows the caller." % (what, code or "error", response.status_code, (": " + message.rstrip(". ")) if message else ""),
+            "allows the caller." % (what, code or "error", answer.status, (": " + message.rstrip(". ")) if message else ""),
             code=code,
             message=message,
-            request_id=_clean(data.get("RequestId")),
-            status=response.status_code,
-            recommend=_clean(_scrub(str(data.get("Recommend") or ""), secrets)),  # a gateway may echo the request here
-            host_id=_clean(_scrub(str(data.get("HostId") or ""), secrets)),
+            request_id=clean(data.get("RequestId")),
+            status=answer.status,
+            recommend=clean(redact(str(data.get("Recommend") or ""))),  # a gateway may echo the request here
+            host_id=clean(redact(str(data.get("HostId") or ""))),
             body_excerpt=body,
             action=action,
         )
     creds = (data or {}).get("Credentials")
     if not isinstance(creds, Mapping):
-        raise ResponseParseError("%s answered HTTP %d without a Credentials object." % (what, response.status_code), status=response.status_code, action=action)
+        raise ResponseParseError("%s answered HTTP %d without a Credentials object." % (what, answer.status), status=answer.status, action=action)
     return _credentials_from(creds, what=what, source=source)
 
 
 def _credentials_from(data: Mapping[str, Any], *, what: str, source: str) -> Credentials:
-    key_id = _clean(data.get("AccessKeyId"))
-    secret = _clean(data.get("AccessKeySecret"))
+    key_id = clean(data.get("AccessKeyId"))
+    secret = clean(data.get("AccessKeySecret"))
     if key_id is None or secret is None:
         raise ResponseParseError("%s answered credentials without AccessKeyId or AccessKeySecret." % what)
     return Credentials(
         access_key_id=key_id,
         access_key_secret=secret,
-        security_token=_clean(data.get("SecurityToken")),
+        security_token=clean(data.get("SecurityToken")),
         expiration=_parse_expiration(data.get("Expiration"), what),
         source=source,
     )
+
+
+_STS_SETTINGS = "sts_endpoint (or ALIBABA_CLOUD_STS_REGION)"
 
 
 # -------------------------------------------------------------------------------------------- providers
@@ -291,7 +256,7 @@ class AssumeRoleProvider(_RefreshingProvider):
         role: RoleSpec,
         *,
         sts_endpoint: str,
-        http: Any,
+        wire: Wire,
         wall_clock: WallClock = utcnow,
         source: Optional[str] = None,
     ) -> None:
@@ -299,7 +264,7 @@ class AssumeRoleProvider(_RefreshingProvider):
         self._inner = inner
         self._role = role
         self._sts_endpoint = sts_endpoint
-        self._http = http
+        self._wire = wire
 
     def _params(self) -> Dict[str, str]:
         params = {
@@ -319,9 +284,9 @@ class AssumeRoleProvider(_RefreshingProvider):
     def _assume(self, now: datetime) -> Credentials:
         base = self._inner.get()
         url = sign_v2_get(base_url=self._sts_endpoint, params=self._params(), credentials=base, now=now, nonce=new_nonce())
-        response = _send(self._http, "GET", url, what="STS AssumeRole", endpoint=self._sts_endpoint)
+        answer = _send(self._wire, "GET", url, what="STS AssumeRole", endpoint=self._sts_endpoint, check=_STS_SETTINGS)
         return _sts_credentials(
-            response,
+            answer,
             action="AssumeRole",
             role_arn=self._role.role_arn,
             source=self.source,
@@ -348,7 +313,7 @@ class OidcRoleProvider(_RefreshingProvider):
         oidc_provider_arn: str,
         token_file: str,
         sts_endpoint: str,
-        http: Any,
+        wire: Wire,
         wall_clock: WallClock = utcnow,
         source: str = "oidc",
     ) -> None:
@@ -357,7 +322,7 @@ class OidcRoleProvider(_RefreshingProvider):
         self._provider_arn = oidc_provider_arn
         self._token_file = token_file
         self._sts_endpoint = sts_endpoint
-        self._http = http
+        self._wire = wire
 
     def _token(self) -> str:
         try:
@@ -388,8 +353,8 @@ class OidcRoleProvider(_RefreshingProvider):
         if self._role.policy:
             pairs.append(("Policy", self._role.policy))
         url = "%s/?%s" % (self._sts_endpoint, "&".join("%s=%s" % (k, percent_encode(v)) for k, v in pairs))
-        response = _send(self._http, "GET", url, what="STS AssumeRoleWithOIDC", endpoint=self._sts_endpoint)
-        return _sts_credentials(response, action="AssumeRoleWithOIDC", role_arn=self._role.role_arn, source=self.source, secrets=[token])
+        answer = _send(self._wire, "GET", url, what="STS AssumeRoleWithOIDC", endpoint=self._sts_endpoint, check=_STS_SETTINGS)
+        return _sts_credentials(answer, action="AssumeRoleWithOIDC", role_arn=self._role.role_arn, source=self.source, secrets=[token])
 
 
 class EcsRamRoleProvider(_RefreshingProvider):
@@ -400,7 +365,7 @@ class EcsRamRoleProvider(_RefreshingProvider):
         role_name: Optional[str],
         *,
         metadata_endpoint: str,
-        http: Any,
+        wire: Wire,
         wall_clock: WallClock = utcnow,
         imdsv1_disabled: bool = False,
         source: str = "ecs_ram_role",
@@ -408,40 +373,38 @@ class EcsRamRoleProvider(_RefreshingProvider):
         super().__init__(source, wall_clock)
         self._role_name = role_name
         self._endpoint = metadata_endpoint
-        self._http = http
+        self._wire = wire
         self._imdsv1_disabled = imdsv1_disabled
 
-    def _get(self, path: str, what: str, headers: Mapping[str, str]) -> Any:
-        return _send(self._http, "GET", self._endpoint + path, what=what, endpoint=self._endpoint, headers=headers, timeout=METADATA_TIMEOUT)
+    def _send(self, method: str, path: str, what: str, headers: Mapping[str, str]) -> Answer:
+        return _send(self._wire, method, self._endpoint + path, what=what, endpoint=self._endpoint, headers=headers,
+                     timeout=METADATA_TIMEOUT, check="metadata_endpoint (this must run on an ECS instance)")
 
     def _imds_token(self) -> Optional[str]:
         headers = {"X-aliyun-ecs-metadata-token-ttl-seconds": str(IMDS_TOKEN_TTL_SECONDS)}
         try:
-            response = _send(
-                self._http, "PUT", self._endpoint + "/latest/api/token", what="the ECS metadata token request",
-                endpoint=self._endpoint, headers=headers, timeout=METADATA_TIMEOUT,
-            )
+            response = self._send("PUT", "/latest/api/token", "the ECS metadata token request", headers)
         except TransportError as err:
-            if self._imdsv1_disabled or err.kind == "connect":
+            if self._imdsv1_disabled or err.kind in ("connect", "tls"):
                 raise  # an unreachable service will not answer v1 either
             return None
-        token = response.text.strip() if response.status_code == 200 else ""
+        token = _text(response).strip() if response.status == 200 else ""
         if token:
             return token
         if self._imdsv1_disabled:
             raise CredentialsError(
                 "The ECS metadata service at %s gave no IMDSv2 token (HTTP %d) and ALIBABA_CLOUD_IMDSV1_DISABLED=true "
-                "forbids the v1 fallback: enable IMDSv2 access on the instance or unset that variable." % (self._endpoint, response.status_code)
+                "forbids the v1 fallback: enable IMDSv2 access on the instance or unset that variable." % (self._endpoint, response.status)
             )
         return None
 
     def _discover_role(self, headers: Mapping[str, str]) -> str:
-        response = self._get("/latest/meta-data/ram/security-credentials/", "the ECS RAM role lookup", headers)
-        names = response.text.split() if response.status_code == 200 else []
+        response = self._send("GET", "/latest/meta-data/ram/security-credentials/", "the ECS RAM role lookup", headers)
+        names = _text(response).split() if response.status == 200 else []
         if not names:
             raise CredentialsError(
                 "The ECS metadata service at %s lists no RAM role (HTTP %d): attach a RAM role to the instance, or set "
-                "ALIBABA_CLOUD_ECS_METADATA to the role name." % (self._endpoint, response.status_code)
+                "ALIBABA_CLOUD_ECS_METADATA to the role name." % (self._endpoint, response.status)
             )
         return names[0]
 
@@ -451,41 +414,41 @@ class EcsRamRoleProvider(_RefreshingProvider):
         if self._role_name is None:
             self._role_name = self._discover_role(headers)
         what = "the ECS metadata service for RAM role %s" % self._role_name
-        response = self._get("/latest/meta-data/ram/security-credentials/" + self._role_name, what, headers)
-        data = _json_object(response) if response.status_code == 200 else None
+        response = self._send("GET", "/latest/meta-data/ram/security-credentials/" + self._role_name, what, headers)
+        data = _json_object(response) if response.status == 200 else None
         if data is None or data.get("Code") != "Success":
             code = (data or {}).get("Code")
             raise CredentialsError(
                 "%s at %s gave no credentials (HTTP %d%s): check that the role is attached to this instance."
-                % (what[0].upper() + what[1:], self._endpoint, response.status_code, ", Code %s" % code if code else "")
+                % (what[0].upper() + what[1:], self._endpoint, response.status, ", Code %s" % code if code else "")
             )
         return _credentials_from(data, what=what, source=self.source)
 
 
 # ------------------------------------------------------------------------------------------ profile files
-def _ecs_provider(chain: _Chain, role_name: Optional[str], source: str) -> EcsRamRoleProvider:
+def _ecs_provider(chain: Chain, role_name: Optional[str], source: str) -> EcsRamRoleProvider:
     return EcsRamRoleProvider(
         role_name,
         metadata_endpoint=chain.metadata_endpoint(),
-        http=chain.http,
+        wire=chain.wire,
         wall_clock=chain.wall_clock,
-        imdsv1_disabled=_env_true(chain.env, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
+        imdsv1_disabled=env_true(chain.env, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
         source=source,
     )
 
 
 def _require(profile: Mapping[str, Any], keys: Sequence[str], where: str, fix: str) -> List[str]:
-    values = [_clean(profile.get(key)) for key in keys]
+    values = [clean(profile.get(key)) for key in keys]
     missing = [key for key, value in zip(keys, values) if value is None]
     if missing:
         raise ConfigurationError("%s: %s %s missing or empty: %s." % (where, ", ".join(missing), "is" if len(missing) == 1 else "are", fix))
     return [str(value) for value in values]
 
 
-def _cli_provider(chain: _Chain, data: Mapping[str, Any], name: str, path: str, seen: Set[str]) -> CredentialProvider:
+def _cli_provider(chain: Chain, data: Mapping[str, Any], name: str, path: str, seen: Set[str]) -> CredentialProvider:
     """The provider for CLI profile ``name`` (which must exist in ``data``)."""
-    profile = _cli_profile(data, name) or {}
-    mode = _clean(profile.get("mode")) or "AK"
+    profile = cli_profile(data, name) or {}
+    mode = clean(profile.get("mode")) or "AK"
     where = "profile %r (mode %s) in %s" % (name, mode, path)
     fix = "run `aliyun configure --profile %s --mode %s` or edit the file" % (name, mode)
     source = "cli_profile:%s (%s)" % (name, mode)
@@ -503,14 +466,14 @@ def _cli_provider(chain: _Chain, data: Mapping[str, Any], name: str, path: str, 
                 "%s: source_profile %r makes a loop (profiles involved: %s): point the chain at an AK or StsToken profile."
                 % (where, parent, ", ".join(sorted(seen | {name})))
             )
-        if _cli_profile(data, parent) is None:
+        if cli_profile(data, parent) is None:
             raise ConfigurationError(
-                "%s: source_profile %r is not a profile of the file (profiles: %s)." % (where, parent, ", ".join(_cli_profile_names(data)))
+                "%s: source_profile %r is not a profile of the file (profiles: %s)." % (where, parent, ", ".join(cli_profile_names(data)))
             )
         inner = _cli_provider(chain, data, parent, path, seen | {name})
         return _cli_role(chain, inner, profile, where, fix, source)
     if mode == "EcsRamRole":
-        return _ecs_provider(chain, _clean(profile.get("ram_role_name")), source)
+        return _ecs_provider(chain, clean(profile.get("ram_role_name")), source)
     if mode == "OIDC":
         role_arn, provider_arn, token_file = _require(profile, ("ram_role_arn", "oidc_provider_arn", "oidc_token_file"), where, fix)
         raw = {
@@ -522,9 +485,9 @@ def _cli_provider(chain: _Chain, data: Mapping[str, Any], name: str, path: str, 
         return OidcRoleProvider(
             role_spec(raw, where, chain.wall_clock()),
             oidc_provider_arn=provider_arn,
-            token_file=_expand(token_file, chain.home),
-            sts_endpoint=chain.sts_endpoint(_clean(profile.get("sts_region")), _truthy(profile.get("enable_vpc"))),
-            http=chain.http,
+            token_file=expand_home(token_file, chain.home),
+            sts_endpoint=chain.sts_endpoint(clean(profile.get("sts_region")), truthy(profile.get("enable_vpc"))),
+            wire=chain.wire,
             wall_clock=chain.wall_clock,
             source=source,
         )
@@ -534,7 +497,7 @@ def _cli_provider(chain: _Chain, data: Mapping[str, Any], name: str, path: str, 
     )
 
 
-def _cli_role(chain: _Chain, inner: CredentialProvider, profile: Mapping[str, Any], where: str, fix: str, source: str) -> CredentialProvider:
+def _cli_role(chain: Chain, inner: CredentialProvider, profile: Mapping[str, Any], where: str, fix: str, source: str) -> CredentialProvider:
     role_arn = _require(profile, ("ram_role_arn",), where, fix)[0]
     raw = {
         "role_arn": role_arn,
@@ -546,8 +509,8 @@ def _cli_role(chain: _Chain, inner: CredentialProvider, profile: Mapping[str, An
     return AssumeRoleProvider(
         inner,
         role_spec(raw, where, chain.wall_clock()),
-        sts_endpoint=chain.sts_endpoint(_clean(profile.get("sts_region")), _truthy(profile.get("enable_vpc"))),
-        http=chain.http,
+        sts_endpoint=chain.sts_endpoint(clean(profile.get("sts_region")), truthy(profile.get("enable_vpc"))),
+        wire=chain.wire,
         wall_clock=chain.wall_clock,
         source=source,
     )
@@ -557,17 +520,17 @@ def _ini_value(value: Optional[str]) -> Optional[str]:
     """An ini value without its inline ``#`` comment, stripped."""
     if value is None:
         return None
-    return _clean(value.split("#", 1)[0])
+    return clean(value.split("#", 1)[0])
 
 
 def load_ini(path: str, explicit: bool) -> Optional[configparser.ConfigParser]:
     """The parsed ini file, ``None`` when it does not exist (an explicitly named file must exist)."""
     fix = "fix the file (sections like [default] with key = value lines) or remove it"
-    text = _read_text(path, "credentials file", fix)
+    text = read_text(path, "credentials file", fix)
     if text is None:
         if explicit:
             raise ConfigurationError(
-                "ALIBABA_CLOUD_CREDENTIALS_FILE points to %s, which does not exist: create it or unset the variable." % path
+                "%s points to %s, which does not exist: create it or unset the variable." % (INI_FILE_ENV, path)
             )
         return None
     parser = configparser.ConfigParser(interpolation=None, default_section="\x00no-defaults")
@@ -579,7 +542,7 @@ def load_ini(path: str, explicit: bool) -> Optional[configparser.ConfigParser]:
     return parser
 
 
-def _ini_provider(chain: _Chain, section: Mapping[str, str], name: str, path: str) -> CredentialProvider:
+def _ini_provider(chain: Chain, section: Mapping[str, str], name: str, path: str) -> CredentialProvider:
     values = {key: _ini_value(value) for key, value in section.items()}
     kind = values.get("type")
     where = "section [%s] (type %s) of %s" % (name, kind, path)
@@ -593,16 +556,16 @@ def _ini_provider(chain: _Chain, section: Mapping[str, str], name: str, path: st
         role_arn = _require(values, ("role_arn",), where, fix)[0]
         raw = dict(values, role_arn=role_arn)
         return AssumeRoleProvider(
-            static, role_spec(raw, where, chain.wall_clock()), sts_endpoint=chain.sts_endpoint(), http=chain.http, wall_clock=chain.wall_clock, source=source
+            static, role_spec(raw, where, chain.wall_clock()), sts_endpoint=chain.sts_endpoint(), wire=chain.wire, wall_clock=chain.wall_clock, source=source
         )
     if kind == "oidc_role_arn":
         role_arn, provider_arn, token_file = _require(values, ("role_arn", "oidc_provider_arn", "oidc_token_file_path"), where, fix)
         return OidcRoleProvider(
             role_spec(dict(values, role_arn=role_arn), where, chain.wall_clock()),
             oidc_provider_arn=provider_arn,
-            token_file=_expand(token_file, chain.home),
+            token_file=expand_home(token_file, chain.home),
             sts_endpoint=chain.sts_endpoint(),
-            http=chain.http,
+            wire=chain.wire,
             wall_clock=chain.wall_clock,
             source=source,
         )
@@ -616,9 +579,9 @@ def _ini_provider(chain: _Chain, section: Mapping[str, str], name: str, path: st
 
 
 # ------------------------------------------------------------------------------------------------ sources
-def _from_cli(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[Dict[str, Any]]]:
+def _from_cli(chain: Chain) -> Tuple[Optional[CredentialProvider], Optional[Dict[str, Any]]]:
     path = cli_config_path(chain.env, chain.home)
-    if _env_true(chain.env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED"):
+    if env_true(chain.env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED"):
         chain.searched.append("aliyun CLI file %s (skipped: ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true)" % path)
         return None, None
     data = load_cli_config(path)
@@ -627,20 +590,20 @@ def _from_cli(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[Dic
         return None, None
     wanted = chain.profile_name()
     if wanted is None:
-        current = _clean(data.get("current"))
-        if current and _cli_profile(data, current) is None:
+        current = clean(data.get("current"))
+        if current and cli_profile(data, current) is None:
             raise ConfigurationError(
                 "The aliyun CLI configuration file %s names %r as its current profile, but has no such profile (profiles: %s): "
-                "run `aliyun configure switch --profile <name>` or fix \"current\"." % (path, current, ", ".join(_cli_profile_names(data)) or "none")
+                "run `aliyun configure switch --profile <name>` or fix \"current\"." % (path, current, ", ".join(cli_profile_names(data)) or "none")
             )
-        wanted = current or ("default" if _cli_profile(data, "default") else None)
-    if wanted is None or _cli_profile(data, wanted) is None:
+        wanted = current or ("default" if cli_profile(data, "default") else None)
+    if wanted is None or cli_profile(data, wanted) is None:
         chain.searched.append("aliyun CLI file %s (no profile %s)" % (path, repr(wanted) if wanted else "'default' and no current profile"))
         return None, data
     return _cli_provider(chain, data, wanted, path, set()), data
 
 
-def _from_ini(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[configparser.ConfigParser]]:
+def _from_ini(chain: Chain) -> Tuple[Optional[CredentialProvider], Optional[configparser.ConfigParser]]:
     path, explicit = ini_path(chain.env, chain.home)
     parser = load_ini(path, explicit)
     if parser is None:
@@ -653,13 +616,13 @@ def _from_ini(chain: _Chain) -> Tuple[Optional[CredentialProvider], Optional[con
     return _ini_provider(chain, parser[section], section, path), parser
 
 
-def _check_named_profile(chain: _Chain, cli: Optional[Dict[str, Any]], ini: Optional[configparser.ConfigParser]) -> None:
+def _check_named_profile(chain: Chain, cli: Optional[Dict[str, Any]], ini: Optional[configparser.ConfigParser]) -> None:
     """A profile named by the ``profile`` option that neither file has is an error, not a silent fallback."""
-    if not _clean(chain.options.profile):
+    if not clean(chain.options.profile):
         return
-    name = str(_clean(chain.options.profile))
+    name = str(clean(chain.options.profile))
     cli_path, ini_file = cli_config_path(chain.env, chain.home), ini_path(chain.env, chain.home)[0]
-    cli_text = "%s (profiles: %s)" % (cli_path, ", ".join(_cli_profile_names(cli)) or "none") if cli is not None else "%s (not found)" % cli_path
+    cli_text = "%s (profiles: %s)" % (cli_path, ", ".join(cli_profile_names(cli)) or "none") if cli is not None else "%s (not found)" % cli_path
     ini_text = "%s (sections: %s)" % (ini_file, ", ".join(ini.sections()) or "none") if ini is not None else "%s (not found)" % ini_file
     raise ConfigurationError(
         "The profile %r given in the profile option was not found in %s nor in %s: fix the name, or create it with "
@@ -667,8 +630,8 @@ def _check_named_profile(chain: _Chain, cli: Optional[Dict[str, Any]], ini: Opti
     )
 
 
-def _from_oidc_env(chain: _Chain) -> Optional[CredentialProvider]:
-    values = [_clean(chain.env.get(name)) for name in OIDC_ENV]
+def _from_oidc_env(chain: Chain) -> Optional[CredentialProvider]:
+    values = [clean(chain.env.get(name)) for name in OIDC_ENV]
     if not all(values):
         set_names = [name for name, value in zip(OIDC_ENV, values) if value]
         state = "incomplete: only %s set" % ", ".join(set_names) if set_names else "not set"
@@ -683,21 +646,21 @@ def _from_oidc_env(chain: _Chain) -> Optional[CredentialProvider]:
     return OidcRoleProvider(
         role_spec(raw, "the OIDC role environment (ALIBABA_CLOUD_ROLE_ARN...)", chain.wall_clock()),
         oidc_provider_arn=provider_arn,
-        token_file=_expand(token_file, chain.home),
+        token_file=expand_home(token_file, chain.home),
         sts_endpoint=chain.sts_endpoint(),
-        http=chain.http,
+        wire=chain.wire,
         wall_clock=chain.wall_clock,
     )
 
 
-def _from_ecs(chain: _Chain) -> Optional[CredentialProvider]:
-    if _env_true(chain.env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"):
+def _from_ecs(chain: Chain) -> Optional[CredentialProvider]:
+    if env_true(chain.env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED"):
         chain.searched.append("ECS instance RAM role (skipped: ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)")
         return None
-    role_name = _first_env(chain.env, ECS_ROLE_ENV)[1]
+    role_name = first_env(chain.env, ECS_ROLE_ENV)[1]
     if role_name:
         return _ecs_provider(chain, role_name, "ecs_ram_role")
-    if not _clean(chain.options.metadata_endpoint):
+    if not clean(chain.options.metadata_endpoint):
         chain.searched.append(
             "ECS instance RAM role (not tried: set %s to the role name, or the metadata_endpoint option)" % " or ".join(ECS_ROLE_ENV)
         )
@@ -711,7 +674,7 @@ def _from_ecs(chain: _Chain) -> Optional[CredentialProvider]:
     return provider
 
 
-def from_files_and_roles(chain: _Chain) -> Optional[CredentialProvider]:
+def from_files_and_roles(chain: Chain) -> Optional[CredentialProvider]:
     """Sources 3 to 6 of :func:`credentials.resolve_credentials`: the CLI file, the ini file, OIDC, the ECS role."""
     provider, cli = _from_cli(chain)
     if provider is None:
@@ -721,7 +684,7 @@ def from_files_and_roles(chain: _Chain) -> Optional[CredentialProvider]:
     return provider or _from_oidc_env(chain) or _from_ecs(chain)
 
 
-def with_assumed_role(provider: CredentialProvider, raw: Mapping[str, Any], chain: _Chain) -> CredentialProvider:
+def with_assumed_role(provider: CredentialProvider, raw: Mapping[str, Any], chain: Chain) -> CredentialProvider:
     """``provider`` with the ``assume_role`` option's STS ``AssumeRole`` on top."""
     spec = role_spec(raw, "assume_role", chain.wall_clock())
-    return AssumeRoleProvider(provider, spec, sts_endpoint=chain.sts_endpoint(), http=chain.http, wall_clock=chain.wall_clock)
+    return AssumeRoleProvider(provider, spec, sts_endpoint=chain.sts_endpoint(), wire=chain.wire, wall_clock=chain.wall_clock)

@@ -27,10 +27,11 @@ found -> ``assume_role(<inner source>)``. STS answers, OIDC and instance-metadat
 cache them and fetch again when ``get()`` is called within :data:`REFRESH_MARGIN` of the expiration (or within
 half the lifetime for very short-lived credentials) or after ``invalidate()``.
 
-The environment is the mapping passed in at run time (never read at import). Secrets never appear in a
-``repr``, a ``source`` or an error message. HTTP goes through the ``httpx.Client`` passed in, so tests can serve
-fake STS / metadata answers. Nothing here imports Ansible. This module holds the chain, the options and
-environment sources and what the profile files share; the other sources are in :mod:`credential_sources`.
+The environment is the mapping passed in at run time (never read at import); :data:`CREDENTIAL_ENV` names the
+variables that give credentials. Secrets never appear in a ``repr``, a ``source`` or an error message. STS and
+instance-metadata requests go through the :class:`wire.Wire` passed in (the API client's). Nothing here imports
+Ansible. This module holds the chain, the options and environment sources and what the profile files share; the
+other sources are in :mod:`credential_sources`.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ PROFILE_ENV = ("ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE")
 REGION_ENV = ("ALIBABA_CLOUD_REGION_ID", "ALIBABACLOUD_REGION_ID", "ALICLOUD_REGION_ID", "ALICLOUD_REGION")
 ECS_ROLE_ENV = ("ALIBABA_CLOUD_ECS_METADATA", "ALICLOUD_ECS_ROLE_NAME")
 OIDC_ENV = ("ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE")
+CLI_FILE_ENV = "ALICLOUD_SHARED_CREDENTIALS_FILE"
+INI_FILE_ENV = "ALIBABA_CLOUD_CREDENTIALS_FILE"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,12 @@ ENV_GROUPS = (
         ("ALICLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECRET_ACCESS_KEY"),
         ("ALICLOUD_SECURITY_TOKEN",),
     ),
+)
+
+#: The environment variables that give credentials or say where to find them, in the order the chain reads them.
+#: The no-credentials error names them; README.md and the doc fragment must too (a unit test compares the three).
+CREDENTIAL_ENV = tuple(name for group in ENV_GROUPS for name in group.key_ids + group.secrets + group.tokens) + (
+    PROFILE_ENV + (CLI_FILE_ENV, INI_FILE_ENV) + OIDC_ENV + ECS_ROLE_ENV
 )
 
 WallClock = Callable[[], datetime]
@@ -147,7 +156,7 @@ class RoleSpec:
 
 
 # ------------------------------------------------------------------------------------------ small helpers
-def _clean(value: Any) -> Optional[str]:
+def clean(value: Any) -> Optional[str]:
     """A stripped string, or ``None`` for missing / empty / whitespace-only values."""
     if value is None:
         return None
@@ -155,26 +164,29 @@ def _clean(value: Any) -> Optional[str]:
     return text or None
 
 
-def _first_env(env: Mapping[str, str], names: Sequence[str]) -> Tuple[Optional[str], Optional[str]]:
+def first_env(env: Mapping[str, str], names: Sequence[str]) -> Tuple[Optional[str], Optional[str]]:
     """``(name, value)`` of the first variable of ``names`` that is set to something non-blank."""
     for name in names:
-        value = _clean(env.get(name))
+        value = clean(env.get(name))
         if value is not None:
             return name, value
     return None, None
 
 
-def _env_true(env: Mapping[str, str], name: str) -> bool:
-    return (_clean(env.get(name)) or "").lower() == "true"
+def env_true(env: Mapping[str, str], name: str) -> bool:
+    """True when the variable ``name`` is set to ``true`` (any case)."""
+    return (clean(env.get(name)) or "").lower() == "true"
 
 
-def _expand(path: str, home: str) -> str:
+def expand_home(path: str, home: str) -> str:
+    """``path`` with a leading ``~`` replaced by ``home``."""
     if path == "~" or path.startswith("~/"):
         return os.path.join(home, path[2:])
     return path
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """True for ``True`` and the text ``true`` (any case)."""
     return value is True or str(value).strip().lower() == "true"
 
 
@@ -209,26 +221,26 @@ class StaticProvider:
 
 
 @dataclass
-class _Chain:
-    """Everything the sources need, plus the list of places looked at."""
+class Chain:
+    """Everything the sources need (``wire``: for STS and instance metadata), plus the list of places looked at."""
 
     options: CredentialOptions
     env: Mapping[str, str]
     home: str
-    http: Any
+    wire: Any
     wall_clock: WallClock
     searched: List[str] = field(default_factory=list)
 
     def profile_name(self) -> Optional[str]:
         """The profile asked for: the ``profile`` option, then ALIBABA_CLOUD_PROFILE / ALICLOUD_PROFILE."""
-        return _clean(self.options.profile) or _first_env(self.env, PROFILE_ENV)[1]
+        return clean(self.options.profile) or first_env(self.env, PROFILE_ENV)[1]
 
     def sts_endpoint(self, region: Optional[str] = None, vpc: bool = False) -> str:
-        if _clean(self.options.sts_endpoint):
+        if clean(self.options.sts_endpoint):
             return _url(self.options.sts_endpoint or "", "sts_endpoint")
         if region is None:
-            region = _clean(self.env.get("ALIBABA_CLOUD_STS_REGION"))
-            vpc = _env_true(self.env, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED")
+            region = clean(self.env.get("ALIBABA_CLOUD_STS_REGION"))
+            vpc = env_true(self.env, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED")
         if region:
             return "https://sts%s.%s.aliyuncs.com" % ("-vpc" if vpc else "", region)
         return DEFAULT_STS_ENDPOINT
@@ -239,19 +251,19 @@ class _Chain:
 
 def cli_config_path(env: Mapping[str, str], home: str) -> str:
     """The aliyun CLI configuration file: ``ALICLOUD_SHARED_CREDENTIALS_FILE`` or ``~/.aliyun/config.json``."""
-    override = _clean(env.get("ALICLOUD_SHARED_CREDENTIALS_FILE"))
-    return _expand(override, home) if override else os.path.join(home, CLI_CONFIG_RELATIVE)
+    override = clean(env.get(CLI_FILE_ENV))
+    return expand_home(override, home) if override else os.path.join(home, CLI_CONFIG_RELATIVE)
 
 
 def ini_path(env: Mapping[str, str], home: str) -> Tuple[str, bool]:
     """The ini credentials file and whether it was named explicitly (``ALIBABA_CLOUD_CREDENTIALS_FILE``)."""
-    override = _clean(env.get("ALIBABA_CLOUD_CREDENTIALS_FILE"))
+    override = clean(env.get(INI_FILE_ENV))
     if override:
-        return _expand(override, home), True
+        return expand_home(override, home), True
     return os.path.join(home, INI_RELATIVE), False
 
 
-def _read_text(path: str, kind: str, fix: str) -> Optional[str]:
+def read_text(path: str, kind: str, fix: str) -> Optional[str]:
     """The file's text, ``None`` when it does not exist; ConfigurationError when it cannot be read."""
     if not os.path.lexists(path):
         return None
@@ -266,7 +278,7 @@ def _read_text(path: str, kind: str, fix: str) -> Optional[str]:
 def load_cli_config(path: str) -> Optional[Dict[str, Any]]:
     """The parsed aliyun CLI configuration, ``None`` when the file does not exist."""
     fix = "fix it with `aliyun configure` or remove it"
-    text = _read_text(path, "aliyun CLI configuration file", fix)
+    text = read_text(path, "aliyun CLI configuration file", fix)
     if text is None:
         return None
     try:
@@ -277,27 +289,29 @@ def load_cli_config(path: str) -> Optional[Dict[str, Any]]:
             % (path, getattr(err, "lineno", "?"), getattr(err, "colno", "?"), getattr(err, "msg", "parse error"), fix)
         ) from None
     profiles = data.get("profiles") if isinstance(data, dict) else None
-    if not isinstance(profiles, list) or not all(isinstance(p, dict) and _clean(p.get("name")) for p in profiles):
+    if not isinstance(profiles, list) or not all(isinstance(p, dict) and clean(p.get("name")) for p in profiles):
         raise ConfigurationError(
             "The aliyun CLI configuration file %s has no valid \"profiles\" list (each profile needs a \"name\"): %s." % (path, fix)
         )
     return data
 
 
-def _cli_profile(data: Mapping[str, Any], name: str) -> Optional[Dict[str, Any]]:
+def cli_profile(data: Mapping[str, Any], name: str) -> Optional[Dict[str, Any]]:
+    """The profile ``name`` of a parsed aliyun CLI file, ``None`` when it has none."""
     for profile in data.get("profiles", []):
-        if _clean(profile.get("name")) == name:
+        if clean(profile.get("name")) == name:
             return profile
     return None
 
 
-def _cli_profile_names(data: Mapping[str, Any]) -> List[str]:
-    return [str(_clean(p.get("name"))) for p in data.get("profiles", [])]
+def cli_profile_names(data: Mapping[str, Any]) -> List[str]:
+    """The profile names of a parsed aliyun CLI file."""
+    return [str(clean(p.get("name"))) for p in data.get("profiles", [])]
 
 
-def _from_options(chain: _Chain) -> Optional[CredentialProvider]:
+def _from_options(chain: Chain) -> Optional[CredentialProvider]:
     options = chain.options
-    key_id, secret, token = _clean(options.access_key_id), _clean(options.access_key_secret), _clean(options.security_token)
+    key_id, secret, token = clean(options.access_key_id), clean(options.access_key_secret), clean(options.security_token)
     if key_id and secret:
         return StaticProvider(Credentials(key_id, secret, token, source="options"))
     if key_id or secret or token:
@@ -310,12 +324,12 @@ def _from_options(chain: _Chain) -> Optional[CredentialProvider]:
     return None
 
 
-def _from_env(chain: _Chain) -> Optional[CredentialProvider]:
+def _from_env(chain: Chain) -> Optional[CredentialProvider]:
     for group in ENV_GROUPS:
-        id_name, key_id = _first_env(chain.env, group.key_ids)
-        secret_name, secret = _first_env(chain.env, group.secrets)
+        id_name, key_id = first_env(chain.env, group.key_ids)
+        secret_name, secret = first_env(chain.env, group.secrets)
         if key_id and secret:
-            token = _first_env(chain.env, group.tokens)[1]
+            token = first_env(chain.env, group.tokens)[1]
             return StaticProvider(Credentials(key_id, secret, token, source="env"))
         if key_id or secret:
             missing = group.secrets if key_id else group.key_ids
@@ -332,7 +346,7 @@ def resolve_credentials(
     *,
     env: Mapping[str, str],
     home: str,
-    http: Any,
+    wire: Any,
     wall_clock: WallClock = utcnow,
 ) -> CredentialProvider:
     """The provider of the first source that has credentials (see the module docstring for the order).
@@ -341,7 +355,7 @@ def resolve_credentials(
     :class:`ConfigurationError` for broken files, unknown profiles/modes and incomplete settings. Only the
     ``metadata_endpoint`` probe makes a network call here; other providers fetch on their first ``get()``.
     """
-    chain = _Chain(options=options, env=env, home=home, http=http, wall_clock=wall_clock)
+    chain = Chain(options=options, env=env, home=home, wire=wire, wall_clock=wall_clock)
     provider = _from_options(chain) or _from_env(chain)
     if provider is None:
         provider = _sources().from_files_and_roles(chain)
@@ -349,7 +363,7 @@ def resolve_credentials(
         raise CredentialsError(
             "No Alibaba Cloud credentials were found. Set the access_key_id and access_key_secret options, or the "
             "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET environment variables, or create a profile "
-            "with `aliyun configure`.",
+            "with `aliyun configure`. The environment variables read: %s." % ", ".join(CREDENTIAL_ENV),
             searched=chain.searched,
         )
     if options.assume_role:
@@ -362,32 +376,22 @@ def resolve_region(option: Optional[str], *, env: Mapping[str, str], home: str, 
     ALICLOUD_REGION, then the ``region_id`` of the aliyun CLI profile (``profile``, else ALIBABA_CLOUD_PROFILE /
     ALICLOUD_PROFILE, else the file's ``current``); ``None`` when none has one.
     """
-    if _clean(option):
-        return _clean(option)
-    region = _first_env(env, REGION_ENV)[1]
+    if clean(option):
+        return clean(option)
+    region = first_env(env, REGION_ENV)[1]
     if region:
         return region
     data = load_cli_config(cli_config_path(env, home))
     if data is None:
         return None
-    name = _clean(profile) or _first_env(env, PROFILE_ENV)[1] or _clean(data.get("current")) or "default"
-    return _clean((_cli_profile(data, name) or {}).get("region_id"))
+    name = clean(profile) or first_env(env, PROFILE_ENV)[1] or clean(data.get("current")) or "default"
+    return clean((cli_profile(data, name) or {}).get("region_id"))
 
 
 # ------------------------------------------------------------------------------------ the other sources
-_SOURCE_NAMES = frozenset({"AssumeRoleProvider", "OidcRoleProvider", "EcsRamRoleProvider", "role_spec", "duration_seconds", "load_ini"})
-
-
 def _sources() -> Any:
     """:mod:`credential_sources`, imported when a run gets past the options and the environment: a module run
     with credentials in either never compiles the profile files, STS, OIDC and instance-metadata code."""
     from ansible_collections.alibabacloud.eflo.plugins.module_utils import credential_sources  # pylint: disable=import-outside-toplevel
 
     return credential_sources
-
-
-def __getattr__(name: str) -> Any:
-    """The provider classes of the other sources stay importable from here (``credentials.AssumeRoleProvider``)."""
-    if name in _SOURCE_NAMES:
-        return getattr(_sources(), name)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))

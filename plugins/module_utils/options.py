@@ -25,7 +25,6 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -35,9 +34,8 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import (
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import (
     ClientConfig,
     EfloClient,
-    build_user_agent,
-    plain_http_verify,
-    stdlib_wire,
+    endpoint_verify,
+    http_wire,
     tls_verify,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (
@@ -50,7 +48,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.endpoint import resolve_endpoint
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import proxy_configured
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import Answer, Wire
 
 REQUIRED_LIBRARIES = (("httpx", "httpx"), ("pydantic", "pydantic>=2"), ("jmespath", "jmespath"))
 LIBRARY_HINT = "install httpx, pydantic>=2 and jmespath on the host that runs the module"
@@ -100,9 +98,7 @@ def library_problem(uses_httpx: bool = True, uses_pydantic: bool = True) -> Opti
     """``None`` when httpx, pydantic v2 and jmespath are installed, else a message naming what is missing.
 
     A library a caller uses is imported (and pydantic's version checked); the others are only looked for, which
-    costs nothing: a one-shot module run that reads its answers without the models (:mod:`answers`) and sends
-    them over the standard library (:mod:`wire_stdlib`) imports neither httpx nor pydantic. jmespath is always
-    only looked for, since only a ``query`` or an acceptor imports it.
+    costs nothing. jmespath is always only looked for, since only a ``query`` or an acceptor imports it.
     """
     imported = {"httpx": uses_httpx, "pydantic": uses_pydantic}
     missing: List[str] = []
@@ -266,75 +262,35 @@ def connection_from_params(
     return Connection(client_config=config, credential_options=creds, region_id=region, endpoint_url=endpoint_url)
 
 
-def _credentials_http(config: ClientConfig, transport: Any = None, verify: Any = None) -> Any:
-    """The ``httpx.Client`` the credential providers use for STS and instance-metadata calls (same TLS settings).
+class _RunWire:
+    """The one wire of a run, shared by the credential providers and the API client, built on its first use.
 
-    ``verify``: the SSL context shared with the API client (:func:`client.tls_verify`); ``None`` builds it.
+    A credential provider that sends a request (STS, OIDC, instance metadata) builds it with
+    :func:`client.tls_verify`; else the client builds it with :func:`client.endpoint_verify`, so static or
+    environment credentials and an ``http://`` endpoint load no CA store at all.
     """
-    import httpx  # pylint: disable=import-outside-toplevel  # only STS, OIDC and instance-metadata sources get here
 
-    if verify is None:
-        verify = tls_verify(config)
-    return httpx.Client(
-        transport=transport,
-        verify=verify,
-        timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
-        headers={"User-Agent": build_user_agent(config.user_agent)},
-        follow_redirects=False,
-    )
-
-
-class _SharedTls:
-    """The TLS settings of one module run, built at most once and only when a client needs them."""
-
-    def __init__(self, config: ClientConfig) -> None:
+    def __init__(self, config: ClientConfig, transport: Any) -> None:
         self._config = config
-        self._verify: Any = None
+        self._transport = transport
+        self._wire: Optional[Wire] = None
         self._lock = threading.Lock()
 
-    def verify(self) -> Any:
-        """``client.tls_verify(config)``, built on the first call (loading a CA bundle costs tens of ms)."""
+    def get(self, verify: Optional[Callable[[ClientConfig], Any]] = None) -> Wire:
+        """The wire, built with ``verify(config)`` (default :func:`client.tls_verify`) if it does not exist yet."""
         with self._lock:
-            if self._verify is None:
-                self._verify = tls_verify(self._config)
-            return self._verify
+            if self._wire is None:
+                self._wire = http_wire(self._config, (verify or tls_verify)(self._config), self._transport)
+            return self._wire
 
-    def api_verify(self) -> Any:
-        """The API client's ``verify``: no CA bundle is loaded for an ``http://`` endpoint."""
-        if urlsplit(self._config.endpoint_url).scheme == "http":
-            return plain_http_verify()
-        return self.verify()
-
-
-class _LazyHttp:
-    """The credential providers' HTTP client, created on its first request.
-
-    Only the STS (assume role, OIDC) and instance-metadata sources send requests, so static and
-    environment credentials never build an HTTP client, nor the SSL context it would load.
-    """
-
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory = factory
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def created(self) -> bool:
-        """True once a request made the client exist."""
-        return self._client is not None
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            if self._client is None:
-                self._client = self._factory()
-            client = self._client
-        return client.request(*args, **kwargs)
+    def exchange(self, *args: Any, **kwargs: Any) -> Answer:
+        return self.get().exchange(*args, **kwargs)
 
     def close(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
 
 
 def build_client_with_credentials(
@@ -344,40 +300,28 @@ def build_client_with_credentials(
     *,
     user_agent: Optional[str] = None,
     transport: Any = None,
-    light: bool = False,
     **client_kwargs: Any,
 ) -> Tuple[EfloClient, Credentials]:
     """A ready client and the credentials resolved for it (to mask their secrets in the caller's output).
 
     The credentials are resolved here, once (a network call for STS or instance-metadata sources), so a
-    credential problem fails before the first API call and the source is known. ``transport`` (an
-    ``httpx`` transport, used by tests) serves both the API and the credential calls; ``client_kwargs``
-    go to :class:`EfloClient` (``clock``, ``sleep``, ``rng``...). The credential providers' HTTP client is
-    created only if a provider sends a request, and shares the API client's SSL context; closing the
-    client also closes it.
-
-    ``light``: a one-shot module run; it gets the standard-library wire (:mod:`wire_stdlib`) unless a test
-    ``transport`` is given or the environment names a proxy (only the httpx wire implements proxies).
+    credential problem fails before the first API call and the source is known. The client and the credential
+    providers share one wire (:class:`_RunWire`); ``transport`` (an httpx transport: the tests' fake service)
+    serves both. ``client_kwargs`` go to :class:`EfloClient` (``clock``, ``sleep``, ``rng``...); closing the
+    client closes the wire.
     """
-    use_stdlib = light and transport is None and "wire" not in client_kwargs and not proxy_configured(env)
-    problem = library_problem(uses_httpx=not use_stdlib, uses_pydantic=False)  # a client does not need the models
+    problem = library_problem(uses_pydantic=False)  # a client does not need the models
     if problem:
         raise ConfigurationError(problem)
     connection = connection_from_params(params, env=env, home=home, user_agent=user_agent)
-    config = connection.client_config
-    tls = _SharedTls(config)
-    http = _LazyHttp(lambda: _credentials_http(config, transport, tls.verify()))
+    wire = _RunWire(connection.client_config, transport)
     try:
-        provider = resolve_credentials(connection.credential_options, env=env, home=home, http=http)
+        provider = resolve_credentials(connection.credential_options, env=env, home=home, wire=wire)
         credentials = provider.get()
-        client_kwargs.setdefault("verify", tls.api_verify())
-        if use_stdlib:
-            client_kwargs["wire"] = stdlib_wire(config, client_kwargs["verify"])
-        client = EfloClient(config, provider, transport=transport, **client_kwargs)
+        client = EfloClient(connection.client_config, provider, wire=wire.get(endpoint_verify), **client_kwargs)
     except BaseException:
-        http.close()
+        wire.close()
         raise
-    _close_with(client, http)
     return client, credentials
 
 
@@ -390,19 +334,6 @@ def build_client(
     """A ready client and the ``credentials_source`` to report (see :func:`build_client_with_credentials`)."""
     client, credentials = build_client_with_credentials(params, env, home, **kwargs)
     return client, credentials.source
-
-
-def _close_with(client: EfloClient, http: _LazyHttp) -> None:
-    """Make ``client.close()`` also close the credential providers' HTTP client."""
-    original_close = client.close
-
-    def close() -> None:
-        try:
-            original_close()
-        finally:
-            http.close()
-
-    client.close = close  # type: ignore[method-assign]
 
 
 def secrets_of(params: Mapping[str, Any]) -> List[str]:

@@ -1,21 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The wire under :class:`client.EfloClient`: send one signed request, read its answer, or say why not.
+"""The wire under :class:`client.EfloClient` and the credential providers: send one request, read its answer, or
+say why not.
 
-:class:`client.EfloClient` signs, retries, reads answers and words errors; a *wire* only moves bytes. Two wires
-keep to the contract below:
+:class:`client.EfloClient` signs, retries, reads answers and words errors; a *wire* only moves bytes. The one
+implementation is :class:`wire_httpx.HttpxWire` (one pooled ``httpx.Client``, safe to share between threads);
+a run builds one and the API client and the credential providers (STS, OIDC, instance metadata) share it,
+with its TLS context. Tests inject answers through its ``transport``.
 
-* :class:`wire_httpx.HttpxWire` (the default): one pooled ``httpx.Client``, safe to share between threads; the
-  wait's poll threads, ``eflo_api`` and the tests (``httpx.MockTransport``) use it.
-* :class:`wire_stdlib.StdlibWire`: the standard library's ``http.client``, one connection reused by sequential
-  calls. A one-shot module run (``eflo_task_info``) uses it when no proxy is configured: importing httpx and
-  building its transport costs a module run about as much CPU as all of Ansible's own module start-up above a
-  bare interpreter (docs/performance.md, figure 4), for a run that makes one or a few calls.
-
-The contract: ``exchange(method, url, headers, body, connect_timeout, read_timeout)`` returns an
-:class:`Answer` with the body read up to ``max_body`` bytes, or raises :class:`WireError` (with a ``kind``
-the client words the same way whatever the wire) or :class:`BodyTooLarge`. ``close()`` releases connections.
+The contract: ``exchange(method, url, headers, body, connect_timeout=None, read_timeout=None)`` (``None``: the
+wire's own timeouts) returns an :class:`Answer` with the body read up to ``max_body`` bytes, or raises
+:class:`WireError` (with a ``kind``) or :class:`BodyTooLarge`. ``close()`` releases connections.
+:func:`transport_error` words a :class:`WireError` for every caller.
 """
 
 from __future__ import annotations
@@ -23,13 +20,14 @@ from __future__ import annotations
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Mapping, Optional, Protocol
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol
+from urllib.parse import urlsplit
+
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, EfloError, TransportError
 
 #: What went wrong, as the client words it: the endpoint's scheme, the TLS certificate, the host name, the
 #: connection, a timeout waiting for the answer, or anything else on the network.
 WIRE_ERROR_KINDS = ("unsupported", "tls", "dns", "connect", "timeout", "network")
-
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
 class WireError(Exception):
@@ -66,7 +64,7 @@ class Wire(Protocol):
     """See the module docstring."""
 
     def exchange(self, method: str, url: str, headers: Mapping[str, str], body: Optional[bytes], *,
-                 connect_timeout: float, read_timeout: float) -> Answer:
+                 connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None) -> Answer:
         """Send one request and read its answer."""
 
     def close(self) -> None:
@@ -118,15 +116,41 @@ def connect_error_kind(exc: BaseException) -> str:
     return "connect"
 
 
-def proxy_configured(env: Mapping[str, str]) -> bool:
-    """True when the environment names an HTTP(S) proxy (only the httpx wire implements proxies)."""
-    return any((env.get(name) or "").strip() for name in PROXY_VARIABLES)
+def transport_error(exc: WireError, what: str, url: str, redact: Callable[[Optional[str]], Optional[str]], *,
+                    check: str = "the endpoint", read_timeout: Optional[float] = None) -> EfloError:
+    """The error to raise for ``exc``, met while ``what`` (``eflo-controller DescribeTask``, ``STS AssumeRole``) was
+    sent to ``url``: a message that names the host, the cause and the fix. ``check`` names the settings that
+    give the host name (said when it does not resolve); ``redact`` masks the request's secrets in the exception's text."""
+    detail = redact(exc.detail) or exc.name
+    where = "%s to %s" % (what, url)
+    if exc.kind == "unsupported":
+        return ConfigurationError("%s: %s. Use an http:// or https:// endpoint." % (where, detail))
+    if exc.kind == "tls":
+        return TransportError(
+            "%s failed: the TLS certificate could not be verified (%s). Set ca_bundle to the CA that signed "
+            "the endpoint's certificate, or validate_certs: false for a test endpoint only." % (where, detail),
+            kind="tls",
+        )
+    if exc.kind == "dns":
+        return TransportError(
+            "%s failed: the host name %s could not be resolved (%s: %s). Check %s, and the DNS and proxy settings."
+            % (where, urlsplit(url).hostname, exc.name, detail, check),
+            kind="connect",
+        )
+    if exc.kind == "connect":
+        return TransportError(
+            "%s failed: could not connect (%s: %s). Check the endpoint, the network and any proxy settings." % (where, exc.name, detail),
+            kind="connect",
+        )
+    if exc.kind == "timeout":
+        limit = "; read_timeout is %gs" % read_timeout if read_timeout else ""
+        return TransportError("%s failed: timed out waiting for the answer (%s: %s)%s." % (where, exc.name, detail, limit), kind="timeout")
+    return TransportError("%s failed: %s: %s." % (where, exc.name, detail), kind="network")
 
 
 __all__ = [
     "Answer",
     "BodyTooLarge",
-    "PROXY_VARIABLES",
     "WIRE_ERROR_KINDS",
     "Wire",
     "WireError",
@@ -134,6 +158,6 @@ __all__ = [
     "connect_error_kind",
     "is_certificate_error",
     "is_name_resolution_error",
-    "proxy_configured",
     "read_capped",
+    "transport_error",
 ]

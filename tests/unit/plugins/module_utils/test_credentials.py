@@ -3,14 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Credential chain tests: every source and mode, the precedence, the refresh and every error path.
 
-STS and the instance metadata service are faked with ``httpx.MockTransport`` (the fake STS checks the V2
+STS and the instance metadata service are faked at the wire boundary (fake_service.wire; the fake STS checks the V2
 signature of ``AssumeRole``); one test runs a tiny real server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import threading
 from datetime import datetime, timedelta, timezone
@@ -20,16 +22,19 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import yaml
 
 httpx = pytest.importorskip("httpx")
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.credential_sources import AssumeRoleProvider, EcsRamRoleProvider  # noqa: E402
+from ansible_collections.alibabacloud.eflo.plugins.doc_fragments.eflo import ModuleDocFragment  # noqa: E402
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (  # noqa: E402
+    CREDENTIAL_ENV,
     DEFAULT_METADATA_ENDPOINT,
     REFRESH_MARGIN,
-    AssumeRoleProvider,
+    REGION_ENV,
     CredentialOptions,
     Credentials,
-    EcsRamRoleProvider,
     RoleSpec,
     StaticProvider,
     resolve_credentials,
@@ -46,6 +51,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ( 
     failure_result,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import v2_signature, v2_string_to_sign  # noqa: E402
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins import fake_service  # noqa: E402  # pylint: disable=import-error
 
 FIXTURES = Path(__file__).resolve().parents[3] / "unit" / "fixtures" / "credentials"
 T0 = datetime(2024, 5, 20, 8, 0, 0, tzinfo=timezone.utc)
@@ -81,7 +87,7 @@ def iso(moment: datetime) -> str:
 
 
 class FakeCloud:
-    """A fake STS (checks V2 signatures) and instance metadata service behind httpx.MockTransport."""
+    """A fake STS (checks V2 signatures) and instance metadata service: a fake_service handler."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -179,9 +185,10 @@ def cloud(clock: Clock) -> FakeCloud:
 
 
 @pytest.fixture
-def http(cloud: FakeCloud) -> Iterator[Any]:
-    with httpx.Client(transport=httpx.MockTransport(cloud.handler)) as client:
-        yield client
+def wire(cloud: FakeCloud) -> Iterator[Any]:
+    shared = fake_service.wire(cloud.handler)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
@@ -212,9 +219,9 @@ def install_ini(home: Path, text: Optional[str] = None) -> Path:
 
 
 @pytest.fixture
-def resolve(home: Path, http: Any, clock: Clock) -> Any:
+def resolve(home: Path, wire: Any, clock: Clock) -> Any:
     def _resolve(env: Optional[Dict[str, str]] = None, **options: Any) -> Any:
-        return resolve_credentials(CredentialOptions(**options), env=env or {}, home=str(home), http=http, wall_clock=clock)
+        return resolve_credentials(CredentialOptions(**options), env=env or {}, home=str(home), wire=wire, wall_clock=clock)
 
     return _resolve
 
@@ -1025,7 +1032,7 @@ def test_assume_role_signature_mismatch_message_is_scrubbed(resolve: Any, cloud:
     with pytest.raises(ApiError) as info:
         resolve(env, assume_role={"role_arn": ROLE_ARN}).get()
     text = json.dumps(failure_result(info.value))
-    assert "SignatureDoesNotMatch" in text and "string to sign is: <hidden>" in text
+    assert "SignatureDoesNotMatch" in text and "string to sign is: <omitted>" in text
     assert TOKEN not in text and SECRET not in text
 
 
@@ -1087,7 +1094,7 @@ def test_transport_error_text_never_carries_the_signed_query(resolve: Any, cloud
     cloud.sts_error = LeakyError("x")
     with pytest.raises(TransportError) as info:
         resolve(access_key_id=AK, access_key_secret=SECRET, security_token=TOKEN, assume_role={"role_arn": ROLE_ARN}).get()
-    assert "Signature" not in info.value.msg and "SecurityToken" not in info.value.msg and "***" in info.value.msg
+    assert "Signature" not in info.value.msg and "SecurityToken" not in info.value.msg and "********" in info.value.msg
 
 
 def test_assume_role_refreshes_an_expired_source_token_once(resolve: Any, cloud: FakeCloud) -> None:
@@ -1193,9 +1200,9 @@ def test_refresh_is_thread_safe(resolve: Any, cloud: FakeCloud) -> None:
     assert len(cloud.sts_calls()) == 1 and len({id(c) for c in results}) == 1
 
 
-def test_providers_can_be_built_directly(http: Any, cloud: FakeCloud, clock: Clock) -> None:
-    inner = EcsRamRoleProvider("EcsEfloRole", metadata_endpoint="http://169.254.0.1", http=http, wall_clock=clock)
-    provider = AssumeRoleProvider(inner, RoleSpec(ROLE_ARN, "direct"), sts_endpoint="https://sts.example.test", http=http, wall_clock=clock)
+def test_providers_can_be_built_directly(wire: Any, cloud: FakeCloud, clock: Clock) -> None:
+    inner = EcsRamRoleProvider("EcsEfloRole", metadata_endpoint="http://169.254.0.1", wire=wire, wall_clock=clock)
+    provider = AssumeRoleProvider(inner, RoleSpec(ROLE_ARN, "direct"), sts_endpoint="https://sts.example.test", wire=wire, wall_clock=clock)
     assert provider.source == "assume_role(ecs_ram_role)"
     assert provider.get().access_key_id == "STS.role2"
 
@@ -1341,12 +1348,12 @@ def real_server() -> Iterator[MetadataAndStsServer]:
 
 
 def test_real_server_ecs_probe_then_assume_role(real_server: MetadataAndStsServer, home: Path) -> None:
-    with httpx.Client(trust_env=False) as client:
+    with contextlib.closing(fake_service.wire(None)) as real_wire:
         provider = resolve_credentials(
             CredentialOptions(metadata_endpoint=real_server.url, sts_endpoint=real_server.url, assume_role={"role_arn": ROLE_ARN}),
             env={},
             home=str(home),
-            http=client,
+            wire=real_wire,
         )
         creds = provider.get()
     assert provider.source == "assume_role(ecs_ram_role)"
@@ -1363,9 +1370,9 @@ def test_real_closed_port_probe_is_reported_quickly(home: Path, real_server: Met
     url = real_server.url
     real_server.httpd.shutdown()
     real_server.httpd.server_close()  # nothing listens there any more: connection refused
-    with httpx.Client(trust_env=False) as client:
+    with contextlib.closing(fake_service.wire(None)) as real_wire:
         with pytest.raises(CredentialsError) as info:
-            resolve_credentials(CredentialOptions(metadata_endpoint=url), env={}, home=str(home), http=client)
+            resolve_credentials(CredentialOptions(metadata_endpoint=url), env={}, home=str(home), wire=real_wire)
     assert info.value.searched[-1].startswith("ECS instance RAM role at %s (failed: " % url)
     assert "could not connect" in info.value.searched[-1]
 
@@ -1374,3 +1381,23 @@ def test_fixture_files_are_the_documented_formats() -> None:
     data = json.loads((FIXTURES / "config.json").read_text())
     assert {p["mode"] for p in data["profiles"]} >= {"AK", "StsToken", "RamRoleArn", "ChainableRamRoleArn", "EcsRamRole", "OIDC"}
     assert os.path.getsize(FIXTURES / "credentials.ini") > 0
+
+
+def test_readme_the_doc_fragment_and_the_no_credentials_error_name_the_same_environment_variables(resolve: Any) -> None:
+    """One list (credentials.CREDENTIAL_ENV): what a user reads in README.md, in ansible-doc and in the error."""
+    names = re.compile(r"\b(?:ALIBABA_CLOUD|ALIBABACLOUD|ALICLOUD)_[A-Z_]+\b")
+    root = Path(__file__).resolve().parents[4]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    sources = readme[readme.index("Credentials come from the first of these sources"):readme.index("`assume_role: {role_arn")]
+    fragment = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+    with pytest.raises(CredentialsError) as info:
+        resolve({"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
+    error = info.value.msg.split(" Looked in, in this order:")[0]
+    expected = set(CREDENTIAL_ENV)
+    assert len(expected) == len(CREDENTIAL_ENV) > 20
+    assert set(names.findall(sources)) == expected, "README.md"
+    assert set(names.findall(fragment["notes"][0])) == expected, "doc fragment"
+    assert set(names.findall(error)) == expected, "the no-credentials error"
+    region = readme[readme.index("The region comes from"):]
+    for name in REGION_ENV:
+        assert name in region.split("\n\n")[0] and name in " ".join(fragment["options"]["region_id"]["description"]), name

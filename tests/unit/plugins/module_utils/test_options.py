@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 import pathlib
 import ssl
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
-import httpx
 import pytest
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils import client as client_mod
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import options
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import common_argument_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError, CredentialsError
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.fake_service import FakeEflo, transport  # pylint: disable=import-error
 
 KEY_ID = "LTAI5tOptionsTestKey"
 SECRET = "OptionsTestSecret0123456789abcdef"
@@ -193,208 +194,150 @@ def test_secrets_of() -> None:
 
 
 # ------------------------------------------------------------------------------------------ build_client
-class Recorder:
-    def __init__(self, answers: Dict[str, Any]) -> None:
-        self.answers = answers
-        self.requests: List[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.url.host == "sts.local":
-            return httpx.Response(200, json=self.answers["sts"])
-        return httpx.Response(200, json=self.answers["api"])
+STS_ANSWER = {"RequestId": "S1", "Credentials": {"AccessKeyId": "STS.AssumedKey", "AccessKeySecret": "AssumedSecret0123456789",
+                                                 "SecurityToken": "AssumedToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}}
+ASSUME_ROLE = {"role_arn": "acs:ram::123:role/eflo", "role_session_name": "unit-test"}
+TASK = {"RequestId": "R1", "TaskState": "running", "TaskType": "extend_cluster"}
 
 
-def task_answer() -> Dict[str, Any]:
-    return {"RequestId": "R1", "TaskState": "running", "TaskType": "extend_cluster"}
+@pytest.fixture
+def fake() -> FakeEflo:
+    service = FakeEflo()
+    service.tasks.update(i1=TASK, i2=TASK)
+    service.answers["AssumeRole"] = STS_ANSWER
+    return service
 
 
-def test_build_client_resolves_option_credentials_and_calls(home: str) -> None:
-    recorder = Recorder({"api": task_answer()})
+def test_build_client_resolves_option_credentials_and_calls(home: str, fake: FakeEflo) -> None:
     client, source = options.build_client(
-        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET),
-        {}, home, transport=httpx.MockTransport(recorder),
+        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home, transport=transport(fake),
     )
     with client:
         assert client.describe_task("i1")["TaskState"] == "running"
     assert source == "options"
-    [request] = recorder.requests
-    assert "Credential=%s," % KEY_ID in request.headers["Authorization"]
-    assert request.headers["x-acs-action"] == "DescribeTask"
-    assert request.url.host == "127.0.0.1"
+    assert fake.access_key_ids() == [KEY_ID] and fake.actions() == ["DescribeTask"] and fake.hosts() == ["127.0.0.1"]
 
 
-def test_options_win_over_environment(home: str) -> None:
-    recorder = Recorder({"api": task_answer()})
+def test_options_win_over_environment(home: str, fake: FakeEflo) -> None:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789"}
     client, source = options.build_client(
-        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET),
-        env, home, transport=httpx.MockTransport(recorder),
+        defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), env, home, transport=transport(fake),
     )
     with client:
         client.describe_task("i1")
-    assert source == "options"
-    assert "Credential=%s," % KEY_ID in recorder.requests[0].headers["Authorization"]
+    assert source == "options" and fake.access_key_ids() == [KEY_ID]
 
 
-def test_environment_is_used_when_no_option_is_set(home: str) -> None:
-    recorder = Recorder({"api": task_answer()})
+def test_environment_is_used_when_no_option_is_set(home: str, fake: FakeEflo) -> None:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789",
            "ALIBABA_CLOUD_REGION_ID": "cn-beijing", **NO_ECS}
-    client, source = options.build_client(defaults(access_key_id=""), env, home, transport=httpx.MockTransport(recorder))
+    client, source = options.build_client(defaults(access_key_id=""), env, home, transport=transport(fake))
     with client:
         client.describe_task("i1")
     assert source == "env"
-    assert recorder.requests[0].url.host == "eflo-controller.cn-beijing.aliyuncs.com"
-    assert "Credential=LTAI5tEnvKey," in recorder.requests[0].headers["Authorization"]
+    assert fake.hosts() == ["eflo-controller.cn-beijing.aliyuncs.com"] and fake.access_key_ids() == ["LTAI5tEnvKey"]
 
 
-def test_assume_role_is_resolved_once_up_front(home: str) -> None:
-    sts = {"RequestId": "S1", "Credentials": {"AccessKeyId": "STS.AssumedKey", "AccessKeySecret": "AssumedSecret0123456789",
-                                              "SecurityToken": "AssumedToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}}
-    recorder = Recorder({"api": task_answer(), "sts": sts})
+def test_assume_role_is_resolved_once_up_front(home: str, fake: FakeEflo) -> None:
     client, credentials = options.build_client_with_credentials(
         defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
-                 assume_role={"role_arn": "acs:ram::123:role/eflo", "role_session_name": "unit-test"}),
-        {}, home, transport=httpx.MockTransport(recorder),
+                 assume_role=ASSUME_ROLE),
+        {}, home, transport=transport(fake),
     )
-    assert [r.url.host for r in recorder.requests] == ["sts.local"]  # before any API call
+    assert fake.hosts() == ["sts.local"]  # before any API call
     with client:
         client.describe_task("i1")
         client.describe_task("i2")
     assert credentials.access_key_id == "STS.AssumedKey"
     assert "options" in credentials.source and credentials.source != "options"
-    assert AssumedSecret_not_in(credentials)
-    hosts = [r.url.host for r in recorder.requests]
-    assert hosts == ["sts.local", "127.0.0.1", "127.0.0.1"]
-    assert recorder.requests[1].headers["x-acs-security-token"] == "AssumedToken0123456789"
+    assert "AssumedSecret0123456789" not in repr(credentials) + credentials.source
+    assert fake.hosts() == ["sts.local", "127.0.0.1", "127.0.0.1"]
+    assert fake.requests[1][2].headers["x-acs-security-token"] == "AssumedToken0123456789"
 
 
-def AssumedSecret_not_in(credentials: Any) -> bool:  # pylint: disable=invalid-name
-    return "AssumedSecret0123456789" not in repr(credentials) and "AssumedSecret0123456789" not in credentials.source
-
-
-def test_no_credentials_lists_the_places_searched(home: str) -> None:
+def test_no_credentials_lists_the_places_searched(home: str, fake: FakeEflo) -> None:
     with pytest.raises(CredentialsError) as info:
-        options.build_client(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home,
-                             transport=httpx.MockTransport(Recorder({"api": task_answer()})))
+        options.build_client(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home, transport=transport(fake))
     assert info.value.searched
     assert "environment" in info.value.msg
 
 
-STS_ANSWER = {"RequestId": "S1", "Credentials": {"AccessKeyId": "STS.AssumedKey", "AccessKeySecret": "AssumedSecret0123456789",
-                                                 "SecurityToken": "AssumedToken0123456789", "Expiration": "2099-01-01T00:00:00Z"}}
-ASSUME_ROLE = {"role_arn": "acs:ram::123:role/eflo", "role_session_name": "unit-test"}
+def spy_wires(monkeypatch: pytest.MonkeyPatch) -> Tuple[List[Any], List[Any]]:
+    """(every wire build_client makes, each with the ``verify`` it was given as ``verify_given``; every CA store loaded)."""
+    wires: List[Any] = []
+    loaded: List[Any] = []
+    real_wire, real_tls = options.http_wire, options.tls_verify
+
+    def wire_spy(config: Any, verify: Any, transport_: Any = None) -> Any:
+        wires.append(real_wire(config, verify, transport_))
+        wires[-1].verify_given = verify
+        return wires[-1]
+
+    monkeypatch.setattr(options, "http_wire", wire_spy)
+    for module in (options, client_mod):
+        monkeypatch.setattr(module, "tls_verify", lambda config: loaded.append(config) or real_tls(config))
+    return wires, loaded
 
 
-def spy_credentials_http(monkeypatch: pytest.MonkeyPatch) -> List[httpx.Client]:
-    """Every credentials HTTP client that build_client creates, with the ``verify`` it was given."""
-    created: List[httpx.Client] = []
-    original = options._credentials_http  # pylint: disable=protected-access
-
-    def spy(*args: Any, **kwargs: Any) -> httpx.Client:
-        http = original(*args, **kwargs)
-        http.verify_given = args[2] if len(args) > 2 else kwargs.get("verify")  # type: ignore[attr-defined]
-        created.append(http)
-        return http
-
-    monkeypatch.setattr(options, "_credentials_http", spy)
-    return created
+def ssl_context(wire: Any) -> ssl.SSLContext:
+    assert isinstance(wire.verify_given, ssl.SSLContext)
+    return wire.verify_given
 
 
-def test_closing_the_client_closes_the_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    created = spy_credentials_http(monkeypatch)
-    client, _source = options.build_client(
+def test_the_credential_providers_and_the_client_share_one_wire_and_closing_the_client_closes_it(
+        home: str, fake: FakeEflo, monkeypatch: pytest.MonkeyPatch) -> None:
+    wires, loaded = spy_wires(monkeypatch)
+    client, credentials = options.build_client_with_credentials(
         defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
-                 assume_role=ASSUME_ROLE), {}, home,
-        transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": STS_ANSWER})),
+                 assume_role=ASSUME_ROLE), {}, home, transport=transport(fake),
     )
-    assert len(created) == 1 and not created[0].is_closed
+    assert credentials.access_key_id == "STS.AssumedKey"
+    assert len(wires) == 1 and client._wire is wires[0] and len(loaded) == 1  # pylint: disable=protected-access
+    assert ssl_context(wires[0]).cert_store_stats()["x509_ca"] > 0  # STS may be https: a real CA store
     client.close()
-    assert created[0].is_closed
+    assert wires[0]._http.is_closed  # pylint: disable=protected-access
 
 
-def test_failed_resolution_closes_the_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    created = spy_credentials_http(monkeypatch)
-    refused = {"RequestId": "S2", "Code": "NoPermission", "Message": "You are not authorized to assume this role."}
+def test_failed_resolution_closes_the_wire(home: str, fake: FakeEflo, monkeypatch: pytest.MonkeyPatch) -> None:
+    wires, _loaded = spy_wires(monkeypatch)
+    fake.answers["AssumeRole"] = {"RequestId": "S2", "Code": "NoPermission", "Message": "You are not authorized to assume this role."}
     with pytest.raises(ApiError, match="NoPermission"):
         options.build_client(
             defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
-                     assume_role=ASSUME_ROLE), {}, home,
-            transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": refused})),
+                     assume_role=ASSUME_ROLE), {}, home, transport=transport(fake),
         )
-    assert created and created[0].is_closed
+    assert len(wires) == 1 and wires[0]._http.is_closed  # pylint: disable=protected-access
 
 
-def test_static_credentials_create_no_credentials_http_client(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    created = spy_credentials_http(monkeypatch)
+def test_static_credentials_and_an_http_endpoint_load_no_ca_store(home: str, fake: FakeEflo, monkeypatch: pytest.MonkeyPatch) -> None:
+    wires, loaded = spy_wires(monkeypatch)
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789", **NO_ECS}
     for params, environment in ((defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}),
                                 (defaults(endpoint="http://127.0.0.1:9"), env)):
-        recorder = Recorder({"api": task_answer()})
-        client, _source = options.build_client(params, environment, home, transport=httpx.MockTransport(recorder))
-        with client:
+        with options.build_client(params, environment, home, transport=transport(fake))[0] as client:
             client.describe_task("i1")
-        assert len(recorder.requests) == 1
-    with pytest.raises(CredentialsError):
-        options.build_client(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home)
-    assert created == []
-
-
-def test_http_endpoint_loads_no_ca_bundle(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded: List[Any] = []
-    original = options.tls_verify
-    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
-    with options.build_client(defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home)[0] as client:
-        context = client._wire._http._transport._pool._ssl_context  # pylint: disable=protected-access
-    assert loaded == []
-    assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()["x509_ca"] == 0
+    assert loaded == [] and len(wires) == 2 and len(fake.requests) == 2
+    context = ssl_context(wires[0])
+    assert context.cert_store_stats()["x509_ca"] == 0
     assert context.verify_mode == ssl.CERT_REQUIRED  # trusts no peer: a TLS connection through it would fail
 
 
 def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded: List[Any] = []
-    original = options.tls_verify
-    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
-    created = spy_credentials_http(monkeypatch)
+    wires, loaded = spy_wires(monkeypatch)
     params = defaults(region_id="cn-wulanchabu", access_key_id=KEY_ID, access_key_secret=SECRET)
-    with options.build_client(params, {}, home)[0] as client:
-        context = client._wire._http._transport._pool._ssl_context  # pylint: disable=protected-access
-    assert len(loaded) == 1 and created == []
+    with options.build_client(params, {}, home)[0]:
+        pass
+    assert len(loaded) == 1 and len(wires) == 1
+    context = ssl_context(wires[0])
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0
 
 
-def test_credentials_and_api_clients_share_one_ssl_context(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded: List[Any] = []
-    original = options.tls_verify
-    monkeypatch.setattr(options, "tls_verify", lambda config: loaded.append(config) or original(config))
-    created = spy_credentials_http(monkeypatch)
-    api_verify: List[Any] = []
-    real_client = options.EfloClient
-
-    def client_spy(*args: Any, **kwargs: Any) -> Any:
-        api_verify.append(kwargs.get("verify"))
-        return real_client(*args, **kwargs)
-
-    monkeypatch.setattr(options, "EfloClient", client_spy)
-    client, credentials = options.build_client_with_credentials(
-        defaults(endpoint="https://eflo.example.internal", access_key_id=KEY_ID, access_key_secret=SECRET,
-                 sts_endpoint="http://sts.local", assume_role=ASSUME_ROLE),
-        {}, home, transport=httpx.MockTransport(Recorder({"api": task_answer(), "sts": STS_ANSWER})),
-    )
-    client.close()
-    assert credentials.access_key_id == "STS.AssumedKey"
-    assert len(loaded) == 1 and len(created) == 1
-    assert isinstance(api_verify[0], ssl.SSLContext) and api_verify[0] is created[0].verify_given  # type: ignore[attr-defined]
-
-
-def test_configuration_errors_come_before_any_network_call(home: str) -> None:
-    recorder = Recorder({"api": task_answer()})
+def test_configuration_errors_come_before_any_network_call(home: str, fake: FakeEflo) -> None:
     with pytest.raises(ConfigurationError):
         options.build_client(defaults(region_id="Bad Region", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home,
-                             transport=httpx.MockTransport(recorder))
-    assert recorder.requests == []
+                             transport=transport(fake))
+    assert fake.requests == []
 
 
 # --------------------------------------------------------------------------------------------- libraries

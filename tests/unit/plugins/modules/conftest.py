@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures for module tests: a clean environment, a fake eflo-controller behind httpx.MockTransport,
+"""Fixtures for module tests: a clean environment, the fake eflo-controller of fake_service.py at the wire boundary,
 and a runner that executes a module's ``main()`` the way Ansible does and returns its JSON result."""
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ import os
 import pathlib
 from typing import Any, Callable, Dict, Tuple
 
-import httpx
 import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import EfloAnsibleModule
 from ansible_collections.alibabacloud.eflo.tests.unit.plugins.modules.eflo_module_helpers import (  # pylint: disable=import-error
     ENV_NAMES,
     ENV_PREFIXES,
-    FakeEflo,
     module_args,
 )
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.fake_service import FakeEflo, transport  # pylint: disable=import-error
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +43,7 @@ def fake_eflo(monkeypatch: pytest.MonkeyPatch) -> FakeEflo:
     original = EfloAnsibleModule.build_client
 
     def build_client(self: EfloAnsibleModule, **kwargs: Any) -> Any:
-        kwargs.setdefault("transport", httpx.MockTransport(fake))
+        kwargs.setdefault("transport", transport(fake))
         kwargs.setdefault("sleep", lambda seconds: None)
         return original(self, **kwargs)
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""eflo_task_info, run through main() against a fake eflo-controller (httpx.MockTransport)."""
+"""eflo_task_info, run through main() against the fake eflo-controller of fake_service.py (real HttpxWire, fake transport)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The standard-library wire against real sockets on 127.0.0.1: answers, connection reuse, every error kind,
-the body cap, TLS; the same client error wording as the httpx wire; and when a module run picks it."""
+"""The wire (HttpxWire) against real sockets on 127.0.0.1: answers, connection reuse, every error kind, the body
+cap, TLS, and how the client words them."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,16 +19,18 @@ from typing import Any, Callable, Iterator, List, Tuple
 import pytest
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import client as client_mod
-from ansible_collections.alibabacloud.eflo.plugins.module_utils import options
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import ClientConfig, EfloClient
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import Credentials
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, ResponseParseError, TransportError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ResponseParseError, TransportError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, WireError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_httpx import HttpxWire
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire_stdlib import StdlibWire
 
 PLAIN = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 KEY_ID, SECRET = "LTAI5tWireTestKey", "WireTestSecret0123456789abcdef"
+
+
+def new_wire(verify: Any = PLAIN, max_body: int = 1024) -> HttpxWire:
+    return HttpxWire(verify=verify, max_body=max_body, connect_timeout=5.0, read_timeout=5.0, user_agent="wire-test")
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -118,7 +122,7 @@ def free_port() -> int:
 # ----------------------------------------------------------------------------------------------- answers
 def test_an_answer_with_case_insensitive_headers_and_one_connection_for_sequential_calls(serve) -> None:
     server = serve(reply(headers=(("x-acs-request-id", "RID-1"),)))
-    wire = StdlibWire(verify=PLAIN, max_body=1024)
+    wire = new_wire()
     first = exchange(wire, server.url())
     second = exchange(wire, server.url(), body=b"b=2")
     wire.close()
@@ -128,25 +132,16 @@ def test_an_answer_with_case_insensitive_headers_and_one_connection_for_sequenti
     assert server.connections == 1
 
 
-def test_a_connection_the_server_closed_is_replaced_and_no_request_is_sent_twice(serve) -> None:
-    server = serve(reply(close=True))
-    wire = StdlibWire(verify=PLAIN, max_body=1024)
-    for _call in range(3):
-        assert exchange(wire, server.url()).status == 200
-    wire.close()
-    assert len(server.requests) == 3 and server.connections == 3
-
-
 def test_an_error_status_is_an_answer_not_an_error(serve) -> None:
     server = serve(reply(status=503, body=b"<html>busy</html>"))
-    answer = exchange(StdlibWire(verify=PLAIN, max_body=1024), server.url())
+    answer = exchange(new_wire(), server.url())
     assert (answer.status, answer.body) == (503, b"<html>busy</html>")
 
 
 # ------------------------------------------------------------------------------------------------ errors
 def test_connection_refused_is_a_connect_error() -> None:
     with pytest.raises(WireError) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), "http://127.0.0.1:%d/" % free_port())
+        exchange(new_wire(), "http://127.0.0.1:%d/" % free_port())
     assert caught.value.kind == "connect" and caught.value.name == "ConnectError"
     assert caught.value.detail == "[Errno 111] Connection refused"
 
@@ -157,7 +152,7 @@ def test_an_unknown_host_is_a_dns_error(monkeypatch) -> None:
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     with pytest.raises(WireError) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), "http://eflo-controller.nowhere.invalid/")
+        exchange(new_wire(), "http://eflo-controller.nowhere.invalid/")
     assert caught.value.kind == "dns"
 
 
@@ -166,7 +161,7 @@ def test_a_server_that_never_answers_is_a_timeout() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         with pytest.raises(WireError) as caught:
-            exchange(StdlibWire(verify=PLAIN, max_body=1024), "http://127.0.0.1:%d/" % listener.getsockname()[1], timeout=0.2)
+            exchange(new_wire(), "http://127.0.0.1:%d/" % listener.getsockname()[1], timeout=0.2)
     assert caught.value.kind == "timeout" and caught.value.name == "ReadTimeout"
 
 
@@ -177,21 +172,20 @@ def test_a_server_that_hangs_up_is_a_network_error(serve) -> None:
 
     server = serve(hang_up)
     with pytest.raises(WireError) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), server.url())
+        exchange(new_wire(), server.url())
     assert caught.value.kind == "network" and caught.value.name == "RemoteProtocolError"
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http:///nohost", "http://127.0.0.1:99999/"])
-def test_an_unusable_url_is_unsupported(url: str) -> None:
+def test_an_unusable_url_is_unsupported() -> None:
     with pytest.raises(WireError) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), url)
+        exchange(new_wire(), "ftp://127.0.0.1/")
     assert caught.value.kind == "unsupported"
 
 
 def test_a_declared_or_streamed_body_over_the_cap_is_not_read(serve) -> None:
     big = serve(reply(body=b"x" * 2048))
     with pytest.raises(BodyTooLarge) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), big.url())
+        exchange(new_wire(), big.url())
     assert caught.value.size == 2048 and caught.value.status == 200
 
     def streamed(handler: BaseHTTPRequestHandler) -> None:
@@ -203,7 +197,7 @@ def test_a_declared_or_streamed_body_over_the_cap_is_not_read(serve) -> None:
 
     server = serve(streamed)
     with pytest.raises(BodyTooLarge) as caught:
-        exchange(StdlibWire(verify=PLAIN, max_body=1024), server.url())
+        exchange(new_wire(), server.url())
     assert caught.value.size > 1024
 
 
@@ -229,24 +223,19 @@ def tls_server(serve, certificate) -> Server:
 def test_https_with_the_right_ca_bundle(serve, certificate) -> None:
     server = tls_server(serve, certificate)
     verify = client_mod.tls_verify(ClientConfig(endpoint_url=server.url("https"), ca_bundle=str(certificate[0])))
-    assert exchange(StdlibWire(verify=verify, max_body=1024), server.url("https")).status == 200
+    assert exchange(new_wire(verify), server.url("https")).status == 200
 
 
-def test_an_untrusted_certificate_is_a_tls_error_on_both_wires(serve, certificate) -> None:
+def test_an_untrusted_certificate_is_a_tls_error(serve, certificate) -> None:
     server = tls_server(serve, certificate)
     config = ClientConfig(endpoint_url=server.url("https"), retries=0)
-    verify = client_mod.tls_verify(config, env={})
-    messages = []
-    for wire in (StdlibWire(verify=verify, max_body=1024), None):
-        with EfloClient(config, StaticCreds(), wire=wire, verify=verify) as api:
-            with pytest.raises(TransportError) as caught:
-                api.call("DescribeTask", {"TaskId": "i-1"})
-        assert caught.value.kind == "tls"
-        messages.append(caught.value.msg.split("(")[0])
-    assert messages[0] == messages[1] and "TLS certificate could not be verified" in messages[0]
+    with EfloClient(config, StaticCreds(), wire=new_wire(client_mod.tls_verify(config, env={}))) as api:
+        with pytest.raises(TransportError) as caught:
+            api.call("DescribeTask", {"TaskId": "i-1"})
+    assert caught.value.kind == "tls" and "TLS certificate could not be verified" in caught.value.msg
 
 
-# ------------------------------------------------------------------------------- the client over both wires
+# ------------------------------------------------------------------------------------------ the client
 class StaticCreds:
     def get(self) -> Credentials:
         return Credentials(access_key_id=KEY_ID, access_key_secret=SECRET, source="test")
@@ -255,74 +244,42 @@ class StaticCreds:
         pass
 
 
-def both_wires(config: ClientConfig) -> List[Any]:
-    return [StdlibWire(verify=PLAIN, max_body=client_mod.MAX_BODY_BYTES),
-            HttpxWire(verify=PLAIN, max_body=client_mod.MAX_BODY_BYTES, connect_timeout=config.connect_timeout, read_timeout=config.read_timeout)]
-
-
-def test_the_client_words_failures_the_same_whatever_the_wire(serve) -> None:
+def test_the_client_words_wire_failures(serve) -> None:
     refused = ClientConfig(endpoint_url="http://127.0.0.1:%d" % free_port(), retries=0)
-    words = []
-    for wire in both_wires(refused):
-        with EfloClient(refused, StaticCreds(), wire=wire) as api:
-            with pytest.raises(TransportError) as caught:
-                api.call("DescribeTask", {"TaskId": "i-1"})
-        assert caught.value.kind == "connect" and "could not connect" in caught.value.msg
-        words.append(caught.value.msg)
-    assert words[0] == words[1] and "(ConnectError: [Errno 111] Connection refused)" in words[0]
+    with EfloClient(refused, StaticCreds(), wire=new_wire()) as api:
+        with pytest.raises(TransportError) as caught:
+            api.call("DescribeTask", {"TaskId": "i-1"})
+    assert caught.value.kind == "connect" and "could not connect (ConnectError: [Errno 111] Connection refused)" in caught.value.msg
 
     big = serve(reply(body=b"{" + b" " * (client_mod.MAX_BODY_BYTES + 10) + b"}"))
     config = ClientConfig(endpoint_url=big.url().rstrip("/"), retries=0)
-    for wire in both_wires(config):
-        with EfloClient(config, StaticCreds(), wire=wire) as api:
-            with pytest.raises(ResponseParseError, match="larger than 8 MiB"):
-                api.call("DescribeTask", {"TaskId": "i-1"})
+    with EfloClient(config, StaticCreds(), wire=new_wire(max_body=client_mod.MAX_BODY_BYTES)) as api:
+        with pytest.raises(ResponseParseError, match="larger than 8 MiB"):
+            api.call("DescribeTask", {"TaskId": "i-1"})
 
 
-def test_the_client_reads_answers_and_never_shows_the_secret_over_the_stdlib_wire(serve) -> None:
+def test_the_client_reads_answers_and_never_shows_the_secret(serve) -> None:
     echo = serve(reply(status=400, body=b'{"Code": "InvalidParameter", "Message": "bad", "RequestId": "R1"}'))
     config = ClientConfig(endpoint_url=echo.url().rstrip("/"), retries=0)
-    with EfloClient(config, StaticCreds(), wire=StdlibWire(verify=PLAIN, max_body=1024)) as api:
-        assert api.wire_name == "StdlibWire"
+    with EfloClient(config, StaticCreds(), wire=new_wire()) as api:
         with pytest.raises(Exception) as caught:
             api.call("DescribeTask", {"TaskId": "i-1"})
     assert "InvalidParameter" in str(caught.value) and SECRET not in str(caught.value)
     assert echo.requests == [("POST", "/", "TaskId=i-1")]  # V3: the parameters travel in the signed body
 
 
-# ------------------------------------------------------------------------------------ which wire a run gets
-def params(endpoint: str) -> dict:
-    values = {name: None for name in ("access_key_id", "access_key_secret", "security_token", "region_id", "profile", "endpoint",
-                                      "ca_bundle", "sts_endpoint", "metadata_endpoint", "assume_role")}
-    values.update(endpoint=endpoint, access_key_id=KEY_ID, access_key_secret=SECRET, validate_certs=True, connect_timeout=5.0,
-                  read_timeout=10.0, retries=0, signature_version="v3", region_id="cn-hangzhou")
-    return values
-
-
-@pytest.mark.parametrize("env, light, expected", [
-    ({}, True, "StdlibWire"),
-    ({}, False, "HttpxWire"),
-    ({"HTTPS_PROXY": "http://127.0.0.1:3128"}, True, "HttpxWire"),
-    ({"http_proxy": "http://127.0.0.1:3128"}, True, "HttpxWire"),
-    ({"NO_PROXY": "*"}, True, "StdlibWire"),
-])
-def test_a_one_shot_run_gets_the_stdlib_wire_unless_a_proxy_is_set(env, light, expected) -> None:
-    client, _creds = options.build_client_with_credentials(params("http://127.0.0.1:9"), env, "/nonexistent", light=light)
-    with client:
-        assert client.wire_name == expected
-
-
-def test_a_test_transport_always_gets_the_httpx_wire() -> None:
-    httpx = pytest.importorskip("httpx")
-    client, _creds = options.build_client_with_credentials(params("http://127.0.0.1:9"), {}, "/nonexistent", light=True,
-                                                           transport=httpx.MockTransport(lambda request: httpx.Response(200)))
-    with client:
-        assert client.wire_name == "HttpxWire"
-
-
-def test_an_unsupported_scheme_is_a_configuration_error_over_the_stdlib_wire() -> None:
-    config = ClientConfig(endpoint_url="http://127.0.0.1:9", retries=0)
-    with EfloClient(config, StaticCreds(), wire=StdlibWire(verify=PLAIN, max_body=1024)) as api:
-        api.base_url = "ftp://127.0.0.1:9"
-        with pytest.raises(ConfigurationError, match="Use an http:// or https:// endpoint"):
-            api.call("DescribeTask", {"TaskId": "i-1"})
+def test_a_module_run_with_option_credentials_never_compiles_the_other_credential_sources() -> None:
+    code = (
+        "import sys\n"
+        "from ansible_collections.alibabacloud.eflo.plugins.module_utils import options\n"
+        "p = {k: None for k in ('access_key_id','access_key_secret','security_token','region_id','profile','endpoint','ca_bundle',"
+        "'sts_endpoint','metadata_endpoint','assume_role')}\n"
+        "p.update(endpoint='https://127.0.0.1:9', access_key_id='k', access_key_secret='s', validate_certs=True, connect_timeout=1.0,"
+        " read_timeout=1.0, retries=0, signature_version='v3', region_id='cn-hangzhou')\n"
+        "client, _ = options.build_client_with_credentials(p, {}, '/nonexistent')\n"
+        "print(sorted({name.rsplit('.', 1)[-1] for name in sys.modules} & {'credential_sources', 'configparser', 'models'}))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
