@@ -241,11 +241,10 @@ def _state_at_step(task: Mapping[str, Any], state: Optional[str]) -> str:
 
 
 def _unfinished_lines(wait: Mapping[str, Any], op: str, settings: Mapping[str, Any], status: str, plan: Mapping[str, Any],
-                      limit: int) -> List[str]:
-    """The summary of a wait that ended in failure or timeout."""
+                      total: int, limit: int) -> List[str]:
+    """The summary of a wait of ``total`` tasks that ended in failure or timeout."""
     ids = {key: _list(wait.get(key)) for key in ("succeeded_task_ids", "failed_task_ids", "timed_out_task_ids", "pending_task_ids")}
     tasks = _list(wait.get("tasks"))
-    total = len(tasks) or sum(len(v) for v in ids.values())
     elapsed = format_duration(float(wait.get("elapsed") or 0))
     if status == "failure":
         head = ("%d of %s failed" % (len(ids["failed_task_ids"]), plural(total, "task")) if total > 1 else "the task failed") + " after " + elapsed
@@ -354,7 +353,7 @@ def outcome(wait: Any, operation: str, input: Any = None, plan: Any = None, erro
                      "(the registered result of the task that started the operation)%s" % (
                          op, ", or set them on the hosts of the play (cluster_task_batch_hosts)" if batch_hosts else "")]
     else:
-        lines = _unfinished_lines(wait, op, settings, status, plan, limit)
+        lines = _unfinished_lines(wait, op, settings, status, plan, len(ids), limit)
     by_host: Dict[str, Any] = {}
     if batch_hosts:
         bad_clusters = [problem["cluster_id"] for problem in problems]
