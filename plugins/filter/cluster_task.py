@@ -297,12 +297,13 @@ def _wait_status(wait: Mapping[str, Any], ids: Sequence[str], wrong_types: Seque
     return "timeout" if wait.get("timed_out_task_ids") else "error"
 
 
-def outcome(wait: Any, operation: str, input: Any = None, plan: Any = None, error: Any = "", post_clusters: Any = None,
+def outcome(wait: Any, operation: str, given: Any = None, plan: Any = None, error: Any = "", post_clusters: Any = None,
             first_pages: Any = None, node_states: Any = None, node_errors: Any = None, check_mode: bool = False,
             post_checks: bool = True, cluster_states: Sequence[str] = ("running",), node_states_ok: Sequence[str] = ("Using",),
-            max_tasks: int = 10, batch_hosts: bool = False) -> Dict[str, Any]:  # pylint: disable=redefined-builtin
-    """The fact ``cluster_task_outcome`` (see the role README) from what the role's tasks registered."""
-    op, wait, plan, given = str(operation), _dict(wait), _dict(plan), _dict(input)
+            max_tasks: int = 10, batch_hosts: bool = False) -> Dict[str, Any]:
+    """The fact ``cluster_task_outcome`` (see the role README) from what the role's tasks registered (``given``: the
+    result of :func:`role_input`)."""
+    op, wait, plan, given = str(operation), _dict(wait), _dict(plan), _dict(given)
     settings, ids = _dict(given.get("settings")), _list(given.get("ids"))
     error = one_line(given.get("problem") or error or "")
     waited = bool(wait) and not wait.get("skipped")

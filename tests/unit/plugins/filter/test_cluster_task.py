@@ -43,7 +43,7 @@ def wait(tasks: List[Dict[str, Any]], **ids: Any) -> Dict[str, Any]:
 
 def outcome_of(result: Dict[str, Any], ids: List[str], **kwargs: Any) -> Dict[str, Any]:
     given = read({"cluster_task_ids": ids})
-    return outcome(result, "reclone", input=given, plan=post_check_plan(result, {}, ids, False), post_checks=False, **kwargs)
+    return outcome(result, "reclone", given=given, plan=post_check_plan(result, {}, ids, False), post_checks=False, **kwargs)
 
 
 def test_the_filters_are_registered() -> None:
@@ -121,7 +121,7 @@ def test_success_with_post_checks() -> None:
     result = wait([task(T1)], succeeded_task_ids=[T1], failed=False)
     plan = post_check_plan(result, {}, [T1], True)
     clusters = {"results": [{"cluster_task__cluster_id": "i119", "response": {"operating_state": "running", "cluster_name": "c1"}}]}
-    got = outcome(result, "reclone", input=read({"cluster_task_id": T1}), plan=plan, post_clusters=clusters,
+    got = outcome(result, "reclone", given=read({"cluster_task_id": T1}), plan=plan, post_clusters=clusters,
                   first_pages={"results": []}, node_states={"e01-cn-n8": "Using", "e01-cn-n9": "using"})
     assert got["status"] == "success" and got["failed"] is False and got["cluster_ids"] == ["i119"]
     assert got["summary_lines"] == ["cluster_task: reclone succeeded: 1 task on 1 cluster in 1m 15s",
@@ -134,7 +134,7 @@ def test_failed_post_checks_name_clusters_and_nodes() -> None:
     result = wait([task(T1)], succeeded_task_ids=[T1], failed=False)
     clusters = {"results": [{"cluster_task__cluster_id": "i119", "response": {"operating_state": "expanding", "cluster_name": "c1"}}]}
     pages = {"results": [{"cluster_task__cluster_id": "i119", "msg": "HTTP 503"}]}
-    got = outcome(result, "reclone", input=read({"cluster_task_id": T1}), plan=post_check_plan(result, {}, [T1], True),
+    got = outcome(result, "reclone", given=read({"cluster_task_id": T1}), plan=post_check_plan(result, {}, [T1], True),
                   post_clusters=clusters, first_pages=pages, node_states={"e01-cn-n8": "Operating"})
     assert got["status"] == "post_check_failed" and got["failed"] is True
     assert got["post_checks"]["problems"] == ["cluster c1 (i119) is expanding, expected running",
@@ -151,7 +151,7 @@ def test_failure_says_each_fact_once() -> None:
                                      "step_name": "reclone_nodes", "message": NODE_FAILED}])
     result = wait([failed, task(T2)], failed_task_ids=[T1], succeeded_task_ids=[T2])
     plan = post_check_plan(result, {"tasks": [{"task_id": "s9", "node_ids": ["e01-cn-n9"]}]}, [T1, T2], True)
-    got = outcome(result, "reclone", input=read({"cluster_task_ids": [T1, T2]}), plan=plan)
+    got = outcome(result, "reclone", given=read({"cluster_task_ids": [T1, T2]}), plan=plan)
     assert got["status"] == "failure" and got["failed_nodes"] == ["e01-cn-n9"]
     assert got["summary_lines"] == [
         "cluster_task: reclone FAILED: 1 of 2 tasks failed after 1m 15s",
@@ -195,13 +195,13 @@ def test_a_task_of_another_type_is_not_a_failure() -> None:
 
 
 def test_no_ids_check_mode_and_rescued_errors() -> None:
-    assert outcome({"skipped": True}, "extend", input=read({}), check_mode=True)["status"] == "skipped"
-    none = outcome({}, "extend", input=read({}), batch_hosts=True)
+    assert outcome({"skipped": True}, "extend", given=read({}), check_mode=True)["status"] == "skipped"
+    none = outcome({}, "extend", given=read({}), batch_hosts=True)
     assert none["status"] == "error" and none["summary"].startswith("cluster_task: extend: no task id to wait for;")
     assert none["summary"].endswith("or set them on the hosts of the play (cluster_task_batch_hosts)")
-    broken = outcome({}, "extend", input={"ids": []}, error="Look up the nodes: boom\n  (details)")
+    broken = outcome({}, "extend", given={"ids": []}, error="Look up the nodes: boom\n  (details)")
     assert broken["summary"] == "cluster_task: extend could not be waited for: Look up the nodes: boom (details)"
-    refused = outcome({}, "extend", input=read({"cluster_task_id": T1}, [0, None, None, None]))
+    refused = outcome({}, "extend", given=read({"cluster_task_id": T1}, [0, None, None, None]))
     assert refused["summary"] == "cluster_task: extend could not be waited for: cluster_task_timeout: timeout must be > 0, got 0.0."
 
 
@@ -209,6 +209,6 @@ def test_batch_mode_gives_each_host_its_status() -> None:
     result = wait([task(T1), task(T2, "execution_fail")], succeeded_task_ids=[T1], failed_task_ids=[T2])
     given = read({}, hosts=["a", "b", "c"], hostvars={"a": {"cluster_task_id": T1}, "b": {"cluster_task_id": T2}, "c": {}},
                  this_host="a")
-    got = outcome(result, "reclone", input=given, plan=post_check_plan(result, {}, given["ids"], True), batch_hosts=True)
+    got = outcome(result, "reclone", given=given, plan=post_check_plan(result, {}, given["ids"], True), batch_hosts=True)
     assert got["hosts"] == {"a": {"task_ids": [T1], "status": "success"}, "b": {"task_ids": [T2], "status": "failure"},
                             "c": {"task_ids": [], "status": "skipped"}}
