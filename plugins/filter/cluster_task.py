@@ -110,23 +110,17 @@ def role_input(operation: str, given: Sequence[Any], defaults: Sequence[Any], ex
     and, with ``hosts`` (batch mode), of the same variables and ``batch_var`` on every host (``hosts``: ids per host);
     or, when a setting or an id is not valid, no ids and the ``problem``, naming the variable."""
     try:
-        return _role_input(operation, given, defaults, expected_task_types, sources, hosts, hostvars, batch_var, this_host, omit)
+        ids = [task_id for name in SOURCES for task_id in _checked_ids(name, sources.get(name))]
+        by_host: Dict[str, List[str]] = {this_host: _unique(ids)} if hosts else {}
+        for host in hosts:
+            found = hostvars[host]
+            names = [name for name in SOURCES + (batch_var,) if name and name in found]
+            mine = [task_id for name in names for task_id in _checked_ids("%s of host %s" % (name, host), found[name])]
+            by_host[host] = _unique(by_host.get(host, []) + mine)
+            ids += mine
+        settings = wait_settings(operation, given, defaults, expected_task_types, omit)
     except ConfigurationError as err:
         return {"settings": {}, "ids": [], "hosts": {}, "problem": err.msg}
-
-
-def _role_input(operation: str, given: Sequence[Any], defaults: Sequence[Any], expected_task_types: Any,
-                sources: Mapping[str, Any], hosts: Sequence[str], hostvars: Any, batch_var: str, this_host: str,
-                omit: Any) -> Dict[str, Any]:
-    ids = [task_id for name in SOURCES for task_id in _checked_ids(name, sources.get(name))]
-    by_host: Dict[str, List[str]] = {this_host: _unique(ids)} if hosts else {}
-    for host in hosts:
-        found = hostvars[host]
-        names = [name for name in SOURCES + (batch_var,) if name and name in found]
-        mine = [task_id for name in names for task_id in _checked_ids("%s of host %s" % (name, host), found[name])]
-        by_host[host] = _unique(by_host.get(host, []) + mine)
-        ids += mine
-    settings = wait_settings(operation, given, defaults, expected_task_types, omit)
     return {"settings": settings, "ids": _unique(ids), "hosts": by_host, "problem": ""}
 
 
@@ -288,8 +282,6 @@ def _wait_status(wait: Mapping[str, Any], ids: Sequence[str], wrong_types: Seque
     of another type)."""
     if set(ids) <= set(_list(wait.get("succeeded_task_ids"))):
         return "success"
-    if wait.get("status") in ("failure", "timeout", "error"):
-        return "error" if wrong_types else wait["status"]
     if wrong_types:
         return "error"
     if wait.get("failed_task_ids"):

@@ -183,7 +183,6 @@ def test_the_wait_s_error_is_the_first_line_with_status_error() -> None:
     assert got["summary_lines"] == ["cluster_task: reclone could not be waited for: " + msg]
     refused = outcome_of({"failed": True, "msg": "max_rate must be > 0, got 0.0."}, [T1])
     assert refused["summary"] == "cluster_task: reclone could not be waited for: max_rate must be > 0, got 0.0."
-    assert outcome_of(wait([], failed_task_ids=[T1], status="error"), [T1])["status"] == "error"  # the wait's own status wins
 
 
 def test_a_task_of_another_type_is_not_a_failure() -> None:
