@@ -46,6 +46,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
     library_problem,
     secrets_of,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import validate_task_id
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 
 NAME = "eflo_task_wait"
@@ -78,17 +79,16 @@ def validation_message(message: str) -> str:
 
 
 def split_task_ids(args: Mapping[str, Any]) -> Tuple[List[str], List[int]]:
-    """``(ids, empty_positions)``: the non-empty task ids in order, and the 1-based positions of empty ones."""
-    if args.get("task_ids") is not None:
-        values: Sequence[Any] = args["task_ids"]
-    else:
-        values = [args.get("task_id")]
+    """``(ids, empty_positions)``: the non-empty task ids in order, and the 1-based positions of empty ones
+    (ConfigurationError for an id that is not one, see ``params.validate_task_id``)."""
+    many = args.get("task_ids") is not None
+    values: Sequence[Any] = args["task_ids"] if many else [args.get("task_id")]
     ids: List[str] = []
     empty: List[int] = []
     for position, value in enumerate(values, 1):
         text = _text(value)
         if text:
-            ids.append(text)
+            ids.append(validate_task_id("task_ids[%d]" % (position - 1) if many else "task_id", text))
         else:
             empty.append(position)
     return ids, empty
@@ -376,4 +376,4 @@ class ActionModule(ActionBase):
         elif kind == "poll_errors" and verbosity >= 2:
             for error in list(event.errors)[:MAX_VERBOSE_ERRORS]:
                 self.show("%s: poll of %s failed (%s): %s" % (NAME, error.task_id, error.code or "no code",
-                                                              progress.clip(error.message, 400)), secrets, verbosity=2)
+                                                              progress.one_line(error.message)), secrets, verbosity=2)

@@ -21,11 +21,13 @@ EXCERPT_LIMIT = 300
 
 
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
-    """A single-line, trimmed excerpt of a body for an error message."""
+    """A single-line excerpt of a body for an error message, cut between words (inside one only when the first
+    ``limit`` characters hold no space)."""
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
-    return flat[:limit] + "..."
+    cut = flat.rfind(" ", 0, limit + 1)
+    return flat[:cut if cut > 0 else limit] + "..."
 
 
 class EfloError(Exception):

@@ -28,6 +28,8 @@ from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
 
 ACTION_RE = re.compile(r"^[A-Z][A-Za-z0-9]{1,127}$")
+TASK_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # i156331731670384438138; letters, digits and '-' at most
+VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])+$")  # extend.task_id
 
 # Parameters the SDK serialises to compact JSON, per action (eflo-controller 2022-12-15).
 JSON_PARAMS: Dict[str, FrozenSet[str]] = {
@@ -88,6 +90,21 @@ def validate_action(action: str) -> str:
             "for example DescribeTask or ListClusterNodes" % (action,)
         )
     return action
+
+
+def validate_task_id(label: str, task_id: str) -> str:
+    """Return ``task_id`` or raise ConfigurationError naming ``label`` (``task_id``, ``task_ids[2]``): a task id is
+    letters, digits and ``-`` (``i156331731670384438138``), so that a mistake is refused before any call."""
+    if TASK_ID_RE.match(task_id):
+        return task_id
+    if VARIABLE_RE.match(task_id):
+        fix = "it is a variable name written without braces: write \"{{ %s }}\"" % task_id
+    else:
+        fix = "pass the TaskId returned by the operation that started the task"
+    raise ConfigurationError(
+        "%s %r is not a task id (task ids are letters, digits and '-', such as i156331731670384438138): %s."
+        % (label, task_id, fix)
+    )
 
 
 def scalar_to_str(value: Any) -> str:

@@ -25,7 +25,8 @@ options:
       - The ID of the task to look up, as returned in C(TaskId) by the operation that started it.
       - Exactly one of O(task_id) and O(task_ids) is required.
       - An empty value fails with a message (in check mode, the operation that would have started the task
-        was not sent, so its task ID is empty).
+        was not sent, so its task ID is empty), and so does a value that is not a task ID (letters, digits and
+        C(-) only, such as C(i156331731670384438138); a literal C(extend.task_id) lacks its C({{ }})).
     type: str
   task_ids:
     description:
@@ -339,6 +340,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module i
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import task_info_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_task, task_to_dict
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import validate_task_id
 
 EMPTY_ID_HINT = (
     "give the TaskId returned by the operation that started the task (for example the task_id of a "
@@ -348,7 +350,7 @@ EMPTY_ID_HINT = (
 
 
 def requested_task_ids(params: Dict[str, Any]) -> List[str]:
-    """The task IDs to look up, stripped and without repeats; empty ones raise ConfigurationError."""
+    """The task IDs to look up, stripped and without repeats; empty and malformed ones raise ConfigurationError."""
     if params.get("task_id") is not None:
         raw: List[Any] = [params["task_id"]]
         labels = ["task_id"]
@@ -362,7 +364,7 @@ def requested_task_ids(params: Dict[str, Any]) -> List[str]:
         text = "" if value is None else str(value).strip()
         if not text:
             raise ConfigurationError("%s is empty: %s" % (label, EMPTY_ID_HINT))
-        if text not in ids:
+        if validate_task_id(label, text) not in ids:
             ids.append(text)
     return ids
 

@@ -13,10 +13,12 @@ For the adapter::
         display.display(line)
 
 Bounds: :func:`format_transitions` prints one line per change up to ``max_lines`` changes and one summary
-line above that ("37 tasks changed state: 30 running, 7 execution_success"); messages quoted from the API
-are cut to :data:`MESSAGE_LIMIT` characters; the outcome ``msg`` lists at most :data:`MAX_LISTED_FAILED`
-failed and :data:`MAX_LISTED_UNFINISHED` unfinished tasks ("and N more"), each section within
-:data:`SECTION_LIMIT` characters (long task descriptions are clipped), and is cut to :data:`MSG_LIMIT` at worst.
+line above that ("37 tasks changed state: 30 running, 7 execution_success"). Text is never cut: messages of
+the API and errors are quoted whole (on one line), and a list that must be shortened loses whole items and
+says how many ("and N more", :func:`listed`). The outcome ``msg`` lists at most :data:`MAX_LISTED_FAILED`
+failed and :data:`MAX_LISTED_UNFINISHED` unfinished tasks, each section as many as fit in
+:data:`SECTION_LIMIT` characters (always the first). A message already said (the task's own, when a failed
+step or sub-task repeats it) is said once (:func:`unsaid`).
 """
 
 from __future__ import annotations
@@ -26,14 +28,12 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, classify_state
 
 PREFIX = "eflo_task_wait"
-MESSAGE_LIMIT = 200
 MAX_LISTED_FAILED = 10
 MAX_LISTED_SUB_TASKS = 3
 MAX_LISTED_UNFINISHED = 20
 MAX_LISTED_IDS = 20
 MAX_SUMMARY_STATES = 5
 SECTION_LIMIT = 3600  # failed tasks / unfinished tasks, each
-MSG_LIMIT = 8000
 UNKNOWN = "unknown"
 
 
@@ -59,10 +59,39 @@ def format_seconds(value: float) -> str:
     return ("%ds" % value) if float(value).is_integer() else ("%gs" % value)
 
 
-def clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
-    """One line, at most ``limit`` characters (``...`` marks a cut)."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: max(0, limit - 3)] + "..."
+def one_line(text: Any) -> str:
+    """``text`` on one line (runs of white space become one space), never cut."""
+    return " ".join(str(text).split())
+
+
+def unsaid(message: Any, said: List[str]) -> str:
+    """``message`` on one line, or ``""`` when it is empty or was said already (equal to or part of a message in
+    ``said``); a new message is added to ``said``."""
+    text = one_line(message or "")
+    if not text or any(text in earlier for earlier in said):
+        return ""
+    said.append(text)
+    return text
+
+
+def listed(items: Sequence[str], sep: str = "; ", most: Optional[int] = None, budget: Optional[int] = None,
+           total: Optional[int] = None) -> str:
+    """Whole ``items`` joined by ``sep``: at most ``most`` and, with ``budget``, as many as fit in that many characters
+    (the first one always); ``and N more`` counts what was left out of ``total`` (default: ``len(items)``)."""
+    shown: List[str] = []
+    size = 0
+    for item in items[:most]:
+        size += len(item) + len(sep)
+        if shown and budget is not None and size > budget:
+            break
+        shown.append(item)
+    left = (len(items) if total is None else total) - len(shown)
+    return sep.join(shown) + ("%sand %d more" % (sep, left) if left > 0 else "")
+
+
+def with_article(word: str) -> str:
+    """``a reclone``, ``an extend``, ``an initialize_cluster task``."""
+    return "%s %s" % ("an" if word[:1].lower() in "aeiou" else "a", word)
 
 
 def plural(count: int, word: str, many: Optional[str] = None) -> str:
@@ -74,13 +103,6 @@ def task_label(item: Any) -> str:
     """``i123 (extend_cluster)``, or ``i123`` when the type is unknown (``task_id`` / ``task_type`` attributes)."""
     task_type = getattr(item, "task_type", None)
     return "%s (%s)" % (item.task_id, task_type) if task_type else str(item.task_id)
-
-
-def _and_more(items: Sequence[str], total: int, sep: str = "; ") -> str:
-    text = sep.join(items)
-    if total > len(items):
-        text += "%sand %d more" % (sep, total - len(items))
-    return text
 
 
 def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
@@ -122,36 +144,35 @@ def describe_partial_failure(steps: int, sub_tasks: int) -> str:
     return "%s failed" % " and ".join(parts) if parts else "nothing failed"
 
 
-def _describe_step(step: Mapping[str, Any]) -> str:
-    text = str(step.get("step_name") or UNKNOWN)
-    if step.get("message"):
-        text += ": %s" % clip(step["message"])
-    return text
+def _describe_step(step: Mapping[str, Any], said: List[str]) -> str:
+    why = unsaid(step.get("message"), said)
+    return str(step.get("step_name") or UNKNOWN) + (": %s" % why if why else "")
 
 
-def _describe_sub_task(sub: Mapping[str, Any]) -> str:
+def _describe_sub_task(sub: Mapping[str, Any], said: List[str]) -> str:
     text = str(sub.get("task_id") or "?")
     if sub.get("task_type"):
         text += " (%s)" % sub["task_type"]
     text += " %s" % (sub.get("task_state") or UNKNOWN)
     if sub.get("step_name"):
         text += " at step %s" % sub["step_name"]
-    if sub.get("message"):
-        text += ": %s" % clip(sub["message"])
-    return text
+    why = unsaid(sub.get("message"), said)
+    return text + (": %s" % why if why else "")
 
 
-def failed_parts(task: Mapping[str, Any]) -> str:
-    """``failed steps: a: msg; failed sub-tasks: i9 (t) execution_fail at step a: msg, and 2 more`` (bounded)."""
+def failed_parts(task: Mapping[str, Any], said: Optional[List[str]] = None) -> str:
+    """``failed steps: a: msg; failed sub-tasks: i9 (t) execution_fail at step a: msg, and 2 more`` (bounded; a
+    message in ``said`` is not repeated)."""
+    said = [] if said is None else said
     parts = []
     steps = failed_steps(task)
     if steps:
-        shown = [_describe_step(s) for s in steps[:MAX_LISTED_SUB_TASKS]]
-        parts.append("failed steps: " + _and_more(shown, len(steps), ", "))
+        shown = [_describe_step(s, said) for s in steps[:MAX_LISTED_SUB_TASKS]]
+        parts.append("failed steps: " + listed(shown, ", ", total=len(steps)))
     subs = failed_sub_tasks(task)
     if subs:
-        shown = [_describe_sub_task(s) for s in subs[:MAX_LISTED_SUB_TASKS]]
-        parts.append("failed sub-tasks: " + _and_more(shown, len(subs), ", "))
+        shown = [_describe_sub_task(s, said) for s in subs[:MAX_LISTED_SUB_TASKS]]
+        parts.append("failed sub-tasks: " + listed(shown, ", ", total=len(subs)))
     return "; ".join(parts)
 
 
@@ -221,13 +242,11 @@ def format_poll_errors(event: Any, max_groups: int = 3) -> str:
     """``3 polls failed and will be retried (12 retries so far): <message> (i1, i2); ...`` (grouped, bounded)."""
     groups: Dict[str, List[str]] = {}
     for error in event.errors:
-        groups.setdefault(clip(error.message, 120), []).append(error.task_id)
+        groups.setdefault(one_line(error.message), []).append(error.task_id)
     ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
-    shown = []
-    for message, ids in ordered[:max_groups]:
-        shown.append("%s (%s)" % (message, _and_more(ids[:3], len(ids), ", ")))
+    shown = ["%s (%s)" % (message, listed(ids, ", ", most=3)) for message, ids in ordered[:max_groups]]
     return "%s: %s failed and will be retried (%d retries so far): %s" % (
-        PREFIX, plural(len(event.errors), "poll"), event.retries, _and_more(shown, len(ordered)))
+        PREFIX, plural(len(event.errors), "poll"), event.retries, listed(shown, total=len(ordered)))
 
 
 def format_heartbeat(event: Any) -> str:
@@ -275,10 +294,11 @@ def describe_failed_task(record: Any) -> str:
     text = task_label(record)
     if record.task is not None:
         text += " " + _state_and_step(record.task_state, record.step)
-    why = record.reason or task.get("message")
+    said: List[str] = []
+    why = unsaid(record.reason or task.get("message"), said)
     if why:
-        text += "%s%s" % (": " if record.task is not None else " ", clip(why, MESSAGE_LIMIT * 2 if record.reason else MESSAGE_LIMIT))
-    parts = failed_parts(task)
+        text += "%s%s" % (": " if record.task is not None else " ", why)
+    parts = failed_parts(task, said)
     if parts:
         text += "; " + parts
     return text
@@ -291,13 +311,13 @@ def describe_unfinished_task(record: Any) -> str:
         text += " " + _state_and_step(record.task_state, record.step)
         text += ", updated %s" % (record.update_time or UNKNOWN)
         if record.last_error:
-            text += ", last poll error: %s" % clip(record.last_error, 120)
+            text += ", last poll error: %s" % one_line(record.last_error)
     elif record.not_found:
-        text += " not found yet: %s" % clip(record.last_error or "", 120)
+        text += " not found yet: %s" % one_line(record.last_error or "")
     else:
         text += " not seen yet"
         if record.last_error:
-            text += ", last poll error: %s" % clip(record.last_error, 120)
+            text += ", last poll error: %s" % one_line(record.last_error)
     return text
 
 
@@ -307,34 +327,24 @@ def _finished_counts(records: Sequence[Any]) -> Tuple[int, int]:
     return succeeded, failed
 
 
-def _fit(details: Sequence[str], budget: int) -> List[str]:
-    """Clip each item so that all of them fit in ``budget`` characters together (at least 120 each)."""
-    each = max(120, budget // max(1, len(details)))
-    return [clip(d, each) for d in details]
-
-
 def _failure_section(failed: Sequence[Any], total: int, succeeded: int, elapsed: float) -> str:
     head = "%d of %s failed" % (len(failed), plural(total, "task")) if total > 1 else "task failed"
     if total > 1:
         head += " (%d succeeded)" % succeeded
-    details = _fit([describe_failed_task(r) for r in failed[:MAX_LISTED_FAILED]], SECTION_LIMIT)
-    return "%s after %s: %s" % (head, format_duration(elapsed), _and_more(["[%s]" % d for d in details], len(failed), " "))
+    details = ["[%s]" % describe_failed_task(r) for r in failed[:MAX_LISTED_FAILED]]
+    return "%s after %s: %s" % (head, format_duration(elapsed), listed(details, " ", budget=SECTION_LIMIT, total=len(failed)))
 
 
 def _timeout_section(unfinished: Sequence[Any], total: int, elapsed: float, timeout: float) -> str:
-    details = _fit([describe_unfinished_task(r) for r in unfinished[:MAX_LISTED_UNFINISHED]], SECTION_LIMIT)
+    details = [describe_unfinished_task(r) for r in unfinished[:MAX_LISTED_UNFINISHED]]
     return "timed out after %s (timeout %s) with %d of %s unfinished: %s" % (
         format_duration(elapsed), format_seconds(timeout), len(unfinished), plural(total, "task"),
-        _and_more(details, len(unfinished)))
+        listed(details, budget=SECTION_LIMIT, total=len(unfinished)))
 
 
 def _not_waited_section(pending: Sequence[Any], reason: str) -> str:
     ids = [str(r.task_id) for r in pending[:MAX_LISTED_IDS]]
-    return "%s; %s not waited for: %s" % (reason, plural(len(pending), "unfinished task"), _and_more(ids, len(pending), ", "))
-
-
-def _cap(text: str) -> str:
-    return text if len(text) <= MSG_LIMIT else text[: MSG_LIMIT - 15] + "... (truncated)"
+    return "%s; %s not waited for: %s" % (reason, plural(len(pending), "unfinished task"), listed(ids, ", ", total=len(pending)))
 
 
 def outcome_message(*, status: str, records: Sequence[Any], elapsed: float, timeout: float, polls: int, retries: int,
@@ -360,11 +370,11 @@ def outcome_message(*, status: str, records: Sequence[Any], elapsed: float, time
         where = " task %s" % error_task_id if error_task_id else ""
         sections.append("polling%s failed, the wait stopped after %s with %d of %s finished: %s" % (
             where, format_duration(elapsed), succeeded + failed_count, plural(total, "task"),
-            clip(getattr(error, "msg", error), MESSAGE_LIMIT * 3)))
+            one_line(getattr(error, "msg", error))))
     if failed:
         sections.append(_failure_section(failed, total, succeeded, elapsed))
     if pending and deadline_reached:
         sections.append(_timeout_section(pending, total, elapsed, timeout))
     elif pending and stop_reason:
         sections.append(_not_waited_section(pending, stop_reason))
-    return _cap("%s: %s %s" % (PREFIX, "; ".join(sections), stats))
+    return "%s: %s %s" % (PREFIX, "; ".join(sections), stats)

@@ -274,7 +274,7 @@ def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -
 
 def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     """Check every option and compile the acceptors (user ones, then defaults); raise ConfigurationError."""
-    _check_number("timeout", config.timeout, 0)
+    _check_number("timeout", config.timeout, 0, strict=True)
     _check_number("delay", config.delay, 0, strict=True)
     _check_number("max_delay", config.max_delay, 0, strict=True)
     if config.max_delay < config.delay:
@@ -971,7 +971,7 @@ class _Waiter:
             return True
         if task_type_matches(record.task_type, self.config.expected_task_types):
             return True
-        record.reason = "is a %s task, expected %s" % (record.task_type, " or ".join(self.config.expected_task_types))
+        record.reason = "is %s task, expected %s" % (progress.with_article(record.task_type), " or ".join(self.config.expected_task_types))
         self.finish_task(record, RESULT_FAILED, now)
         self.wrong_type = True
         return False

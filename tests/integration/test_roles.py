@@ -187,7 +187,8 @@ def test_reclone_failure_ends_with_a_readable_summary(simulator, run_playbook):
     assert "    failed step reclone_nodes (机器替换): execution_failed" in lines
     sub = [line for line in lines if line.startswith("    failed sub-task ")]
     assert len(sub) == 1
-    assert "(reclone_node_sub_task) at step reclone_nodes on node e01-cn-zvp2tgykr09: Reimage node e01-cn-zvp2tgykr09 failed" in sub[0]
+    assert sub[0].endswith("(reclone_node_sub_task) at step reclone_nodes on node e01-cn-zvp2tgykr09: execution_fail")
+    assert msg.count("Reimage node e01-cn-zvp2tgykr09 failed") == 1  # the task, its step and its sub-task say it: once
     assert lines[-1] == "    nodes: e01-cn-zvp2tgykr08, e01-cn-zvp2tgykr09 (failed: e01-cn-zvp2tgykr09)"
     assert "cluster_task: reclone FAILED" in run.stderr + run.stdout  # shown to the user, not only recorded
 
@@ -201,7 +202,7 @@ def test_reclone_failure_ends_with_a_readable_summary(simulator, run_playbook):
         run.task("Record the outcome")
 
 
-def test_wrong_task_type_fails_before_waiting(simulator, run_playbook):
+def test_wrong_task_type_is_an_error_said_at_once(simulator, run_playbook):
     task_id = control_tasks(simulator, task_type="reclone_node", duration_s=600, cluster_id=DEMO_CLUSTER,
                             node_ids=DEMO_NODES[:1])[0]
     run = run_role(run_playbook, simulator, test_entry="main", cluster_task_operation="extend", cluster_task_id=task_id,
@@ -209,12 +210,14 @@ def test_wrong_task_type_fails_before_waiting(simulator, run_playbook):
 
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
-    assert outcome["status"] == "failure"
+    assert outcome["status"] == "error"  # not "failure": the task did not fail, it is of another type
     assert outcome["failed_task_ids"] == [task_id]
     assert outcome["polls"] == 1  # the type was checked at the first poll, not after waiting
-    assert "    wrong task type: reclone_node is not an extend task (expected extend_*)" in outcome["summary_lines"]
+    assert outcome["summary_lines"] == [
+        "cluster_task: extend not waited for: a task is of another type, not an extend task (expected extend_*): "
+        "%s is a reclone_node task" % task_id]
     assert run.task(REPORT_TASK)["result"]["msg"] == outcome["summary_lines"]
-    assert run.task("Record the outcome")["result"]["cluster_task_outcome"]["status"] == "failure"
+    assert run.task("Record the outcome")["result"]["cluster_task_outcome"]["status"] == "error"
 
 
 def test_timeout_over_a_list_of_ids_with_the_connection_variable(simulator, run_playbook):
@@ -376,8 +379,44 @@ def test_an_error_of_the_wait_is_reported_as_status_error(simulator, run_playboo
     assert run.rc == 0, run.explain()
     outcome = outcome_of(run)
     assert outcome["status"] == "error" and outcome["failed"] is True
-    assert outcome["summary_lines"][0] == "cluster_task: extend FAILED: the wait stopped with an error"
-    assert "max_rate" in outcome["summary_lines"][-1]
+    assert outcome["summary_lines"] == ["cluster_task: extend could not be waited for: max_rate must be > 0, got 0.0."]
+    assert simulator.requests()["total"] == 0
+
+
+def test_the_wait_s_error_reaches_the_outcome_and_the_failure(simulator, run_playbook):
+    task_id = control_tasks(simulator, task_type="reclone_node", duration_s=600, cluster_id=DEMO_CLUSTER)[0]
+    wrong = {"endpoint": simulator.extra_vars["eflo_endpoint"], "region_id": simulator.extra_vars["eflo_region"],
+             "access_key_id": simulator.access_key_id, "access_key_secret": "WrongSecretForTheRoleTest000000000"}
+    run = run_role(run_playbook, simulator, test_entry="reclone", cluster_task_id=task_id, cluster_task_connection=wrong)
+
+    assert run.rc == 2, run.explain()
+    outcome = outcome_of(run)
+    assert outcome["status"] == "error" and outcome["failed"] is True  # not "failure": no task failed
+    first = run.task(FAIL_TASK)["result"]["msg"].splitlines()[0]
+    assert first == outcome["summary_lines"][0]
+    assert first.startswith("cluster_task: reclone could not be waited for: eflo_task_wait: polling task %s failed" % task_id)
+    assert "SignatureDoesNotMatch" in first and "Check access_key_secret" in first  # the wait's headline and fix
+    assert "WrongSecretForTheRoleTest" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"cluster_task_timeout": 0}, "cluster_task_timeout: timeout must be > 0, got 0.0."),
+    ({"cluster_task_reclone_timeout": -5}, "cluster_task_reclone_timeout: timeout must be > 0, got -5.0."),
+    ({"test_omit_timeout": True}, "cluster_task_timeout is Ansible's omit placeholder (default(omit)), which works for "
+                                  "module options only: use default(none) to keep cluster_task_reclone_timeout."),
+    ({"cluster_task_id": "extend.task_id"}, "cluster_task_id 'extend.task_id' is not a task id (task ids are letters, digits "
+                                           "and '-', such as i156331731670384438138): it is a variable name written without "
+                                           "braces: write \"{{ extend.task_id }}\"."),
+])
+def test_bad_settings_and_ids_are_refused_by_name_before_any_call(simulator, run_playbook, given, expected):
+    extra = {"cluster_task_id": "i150000000000000000001"}
+    extra.update(given)
+    run = run_role(run_playbook, simulator, test_entry="reclone", **extra)
+
+    assert run.rc == 2, run.explain()
+    msg = run.task(FAIL_TASK)["result"]["msg"]
+    assert msg == "cluster_task: reclone could not be waited for: " + expected
+    assert outcome_of(run)["status"] == "error"
     assert simulator.requests()["total"] == 0
 
 
@@ -390,5 +429,5 @@ def test_a_broken_input_is_rescued_into_the_outcome(simulator, run_playbook):
     assert outcome["status"] == "error"
     assert outcome["task_ids"] == []
     msg = run.task(FAIL_TASK)["result"]["msg"]
-    assert msg.startswith("cluster_task: extend could not be waited for: Work out the settings and the task ids: ")
+    assert msg.startswith("cluster_task: extend could not be waited for: test_broken of host localhost cannot be read: ")
     assert "no_such_variable" in msg

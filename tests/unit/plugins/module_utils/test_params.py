@@ -24,6 +24,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import (
     shrink_json,
     split_params,
     validate_action,
+    validate_task_id,
 )
 
 
@@ -186,6 +187,25 @@ def test_valid_actions(action):
 def test_invalid_actions(action):
     with pytest.raises(ConfigurationError, match="not a valid eflo-controller API name"):
         validate_action(action)
+
+
+@pytest.mark.parametrize("task_id", ["i156331731670384438138", "i158805051661047928377", "no-state", "I1"])
+def test_valid_task_ids(task_id):
+    assert validate_task_id("task_id", task_id) == task_id
+
+
+@pytest.mark.parametrize("task_id, fix", [
+    ("extend.task_id", 'it is a variable name written without braces: write "{{ extend.task_id }}".'),
+    ("started.results[0].task_id", 'write "{{ started.results[0].task_id }}".'),
+    ("i156 *~/节点", "pass the TaskId returned by the operation that started the task."),
+    ("i1" * 40, "pass the TaskId"),  # longer than any id
+    ("{{ extend.task_id }}", "pass the TaskId"),
+])
+def test_task_ids_outside_the_alphabet_are_named_with_the_fix(task_id, fix):
+    with pytest.raises(ConfigurationError) as info:
+        validate_task_id("task_ids[1]", task_id)
+    assert info.value.msg.startswith("task_ids[1] %r is not a task id (task ids are letters, digits and '-'" % task_id)
+    assert info.value.msg.endswith(".") and fix in info.value.msg
 
 
 _scalars = st.one_of(st.text(max_size=8), st.integers(), st.booleans())

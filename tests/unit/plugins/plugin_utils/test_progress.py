@@ -56,8 +56,25 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 def test_small_helpers() -> None:
     assert progress.format_seconds(3600) == "3600s" and progress.format_seconds(2.5) == "2.5s"
-    assert progress.clip("a\n  b\tc") == "a b c"
-    assert progress.clip("x" * 50, 10) == "xxxxxxx..." and len(progress.clip("x" * 500)) == progress.MESSAGE_LIMIT
+    assert progress.one_line("a\n  b\tc") == "a b c" and progress.one_line("x" * 5000) == "x" * 5000  # never cut
+    assert progress.with_article("reclone") == "a reclone" and progress.with_article("extend") == "an extend"
+    assert progress.with_article("initialize_cluster task") == "an initialize_cluster task"
+
+
+def test_listed_drops_whole_items_and_says_how_many() -> None:
+    items = ["connection refused by eflo-controller.cn-wulanchabu.aliyuncs.com"] * 5
+    assert progress.listed(items, ", ", most=2) == ", ".join(items[:2]) + ", and 3 more"
+    assert progress.listed(items, budget=150) == "; ".join(items[:2]) + "; and 3 more"  # 3 would not fit, none is cut
+    assert progress.listed(["x" * 500, "y"], budget=10) == "x" * 500 + "; and 1 more"  # the first always, whole
+    assert progress.listed(["a", "b"], total=7) == "a; b; and 5 more" and progress.listed([]) == ""
+
+
+def test_unsaid_keeps_each_message_once() -> None:
+    said: List[str] = []
+    assert progress.unsaid("Task failed at step s: Reimage node n9 failed", said) == "Task failed at step s: Reimage node n9 failed"
+    assert progress.unsaid("Reimage node n9 failed", said) == ""  # part of what was said
+    assert progress.unsaid(" Reimage  node n8 failed ", said) == "Reimage node n8 failed"
+    assert progress.unsaid(None, said) == "" and said == ["Task failed at step s: Reimage node n9 failed", "Reimage node n8 failed"]
     assert progress.plural(1, "task") == "1 task" and progress.plural(2, "task") == "2 tasks"
     assert progress.plural(2, "retry", "retries") == "2 retries"
     assert progress.task_label(record("i1")) == "i1 (extend_cluster)"
@@ -194,20 +211,35 @@ def test_failure_message_names_steps_and_sub_tasks_bounded() -> None:
     assert single.startswith("eflo_task_wait: task failed after 5s: [i1 (extend_cluster) execution_fail at step add_nodes: boom;")
 
 
-def test_failure_message_is_bounded_for_huge_batches() -> None:
-    records = [failed_task("i%04d" % n, "x" * 5000, subs=50) for n in range(1000)]
+def test_failure_message_is_bounded_for_huge_batches_by_dropping_whole_tasks() -> None:
+    records = [failed_task("i%04d" % n, "quota exceeded in zone cn-wulanchabu-b", subs=50) for n in range(1000)]
     msg = progress.outcome_message(status="failure", records=records, elapsed=60, timeout=600, polls=1000, retries=0,
                                    deadline_reached=False)
-    assert len(msg) <= progress.MSG_LIMIT
     assert msg.startswith("eflo_task_wait: 1000 of 1000 tasks failed (0 succeeded) after 1m: [i0000 (extend_cluster)")
-    assert "[i0009 (extend_cluster)" in msg and "i0010" not in msg
-    assert msg.endswith("and 990 more (1000 polls, 0 retries)")
-    assert len(msg) < progress.SECTION_LIMIT + 300
-    unfinished = [record("i%04d" % n, last_error="y" * 5000) for n in range(1000)]
+    shown = msg.count("[i0")
+    assert 1 < shown < progress.MAX_LISTED_FAILED and msg.endswith("] and %d more (1000 polls, 0 retries)" % (1000 - shown))
+    assert len(msg) < progress.SECTION_LIMIT + 300 and "..." not in msg
+    long_error = " ".join(["connection refused"] * 300)  # an error text is never cut, even a long one
+    unfinished = [record("u%04d" % n, last_error=long_error) for n in range(1000)]
     timeout_msg = progress.outcome_message(status="failure", records=records + unfinished, elapsed=600, timeout=600, polls=1,
                                            retries=0, deadline_reached=True)
-    assert len(timeout_msg) <= progress.MSG_LIMIT
-    assert timeout_msg.endswith("; and 980 more (1 poll, 0 retries)")
+    assert "u0000 (extend_cluster) running at step add_nodes, updated 2022-11-30T03:40:14.852Z, last poll error: %s; and 999 more (1 poll" % (
+        long_error) in timeout_msg
+
+
+def test_a_message_repeated_by_the_step_and_the_sub_task_is_said_once() -> None:
+    node = "Reimage node e01-cn-n9 failed: the node did not report ready within 1800s."
+    task = {"task_id": "i1", "task_type": "reclone_node", "task_state": "execution_fail",
+            "message": "Task failed at step reclone_nodes: " + node,
+            "failed_steps": [{"step_name": "reclone_nodes", "step_state": "execution_failed", "message": node}],
+            "failed_sub_tasks": [{"task_id": "s1", "task_type": "reclone_node_sub_task", "task_state": "execution_fail",
+                                  "message": node, "step_name": "reclone_nodes"}]}
+    msg = progress.outcome_message(status="failure", records=[record("i1", "failed", "execution_fail", "reclone_nodes", task=task)],
+                                   elapsed=5, timeout=60, polls=1, retries=0, deadline_reached=False)
+    assert msg.count(node) == 1
+    assert msg == ("eflo_task_wait: task failed after 5s: [i1 (reclone_node) execution_fail at step reclone_nodes: Task failed at "
+                   "step reclone_nodes: %s; failed steps: reclone_nodes; failed sub-tasks: s1 (reclone_node_sub_task) execution_fail "
+                   "at step reclone_nodes] (1 poll, 0 retries)" % node)
 
 
 def test_failure_and_timeout_and_not_waited_sections() -> None:
