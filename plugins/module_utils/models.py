@@ -7,7 +7,9 @@ One function per answer reads it into its model, and one turns the model into th
 
 * ``DescribeTask``     -> :func:`read_task`: :class:`Task` (with :class:`Step` and :class:`SubTask`); :func:`task_to_dict`.
 * ``DescribeCluster``  -> :func:`read_cluster`: :class:`Cluster` (also fits ``ListClusters`` items); :func:`cluster_to_dict`.
-* ``ListClusterNodes`` -> :func:`read_node_page`: :class:`NodePage` of :class:`Node`; :func:`node_to_dict`.
+* ``ListClusterNodes``, ``ListFreeNodes``, ``ListClusters``, ``ListNodeGroups`` -> :func:`read_page`: a page
+  (:class:`NodePage`, :class:`ClusterPage`, :class:`NodeGroupPage`) with ``items`` and ``next_token``;
+  :func:`node_to_dict`, :func:`cluster_to_dict`, :func:`node_group_to_dict`. :func:`listing.list_all` reads every page.
 
 The models accept every shape documented in the reference notes (section 10): one-digit hours, epoch seconds
 and milliseconds as strings, ``NodeIds`` as a list, a JSON string or a Python-list repr, ``null`` or missing
@@ -79,14 +81,19 @@ __all__ = [
     "HAS_PYDANTIC",
     "MISSING_PYDANTIC_MSG",
     "Node",
+    "ClusterPage",
+    "NodeGroup",
+    "NodeGroupPage",
     "NodePage",
+    "PAGES",
     "Step",
     "SubTask",
     "Task",
     "cluster_to_dict",
+    "node_group_to_dict",
     "node_to_dict",
     "read_cluster",
-    "read_node_page",
+    "read_page",
     "read_task",
     "task_to_dict",
 ]
@@ -136,7 +143,6 @@ def _api(name: str, default: Any = None) -> Any:
 
 
 _VSWITCH = AliasChoices("VSwitchId", "vSwitchId", "VswitchId", "vswitch_id")
-_NODES_KEYS = _keys("Nodes")
 
 
 class _Lenient(BaseModel):
@@ -258,10 +264,46 @@ class Node(_Lenient):
     expired_time: Timestamp = _api("ExpiredTime")
 
 
-class NodePage(_Lenient):
-    """One ListClusterNodes answer: ``nodes`` and the ``next_token`` of the next page (``None`` on the last)."""
+class NodeGroup(_Lenient):
+    """A ListNodeGroups item (``GroupId``/``GroupName`` there, ``NodeGroupId``/``NodeGroupName`` elsewhere)."""
 
-    nodes: Annotated[List[Node], BeforeValidator(_object_list)] = _api("Nodes", [])
+    node_group_id: Text = Field(default=None, validation_alias=AliasChoices(*_keys("GroupId"), *_keys("NodeGroupId")))
+    node_group_name: Text = Field(default=None, validation_alias=AliasChoices(*_keys("GroupName"), *_keys("NodeGroupName")))
+    cluster_id: Text = _api("ClusterId")
+    cluster_name: Text = _api("ClusterName")
+    description: Text = _api("Description")
+    machine_type: Text = _api("MachineType")
+    image_id: Text = _api("ImageId")
+    image_name: Text = _api("ImageName")
+    zone_id: Text = _api("ZoneId")
+    node_count: Count = _api("NodeCount")
+    file_system_mount_enabled: Flag = _api("FileSystemMountEnabled")
+    virtual_gpu_enabled: Flag = _api("VirtualGpuEnabled")
+    create_time: Timestamp = _api("CreateTime")
+    update_time: Timestamp = _api("UpdateTime")
+
+
+class NodePage(_Lenient):
+    """One ListClusterNodes or ListFreeNodes answer: ``items`` (its ``Nodes``) and the ``next_token`` of the next
+    page (``None`` on the last)."""
+
+    items: Annotated[List[Node], BeforeValidator(_object_list)] = _api("Nodes", [])
+    next_token: Text = _api("NextToken")
+    request_id: Text = _api("RequestId")
+
+
+class ClusterPage(_Lenient):
+    """One ListClusters answer: ``items`` (its ``Clusters``) and the ``next_token`` of the next page."""
+
+    items: Annotated[List[Cluster], BeforeValidator(_object_list)] = _api("Clusters", [])
+    next_token: Text = _api("NextToken")
+    request_id: Text = _api("RequestId")
+
+
+class NodeGroupPage(_Lenient):
+    """One ListNodeGroups answer: ``items`` (its ``Groups``) and the ``next_token`` of the next page."""
+
+    items: Annotated[List[NodeGroup], BeforeValidator(_object_list)] = _api("Groups", [])
     next_token: Text = _api("NextToken")
     request_id: Text = _api("RequestId")
 
@@ -350,16 +392,26 @@ def read_cluster(body: Any) -> Cluster:
     return cluster
 
 
-def read_node_page(body: Any) -> NodePage:
-    """One ListClusterNodes answer. A missing or ``null`` ``Nodes`` is an empty last page, unless the body is an
-    error envelope (``Code``, ``ErrorCodeInfo`` or ``Success: false``): that raises ResponseParseError, as does a
-    body that is not a JSON object."""
-    page = _read(NodePage, body, "ListClusterNodes")
-    if not any(key in body for key in _NODES_KEYS) and (
-        any(key in body for key in ("Code", "code", "ErrorCodeInfo", "errorCodeInfo"))
+PAGES = {  # list action -> (its page model, the key of its items)
+    "ListClusterNodes": (NodePage, "Nodes"),
+    "ListFreeNodes": (NodePage, "Nodes"),
+    "ListClusters": (ClusterPage, "Clusters"),
+    "ListNodeGroups": (NodeGroupPage, "Groups"),
+}
+
+
+def read_page(action: str, body: Any) -> Any:
+    """One answer of the list ``action`` (a key of :data:`PAGES`): its page model, with ``items`` and
+    ``next_token``. A missing or ``null`` item list is an empty last page, unless the body is an error envelope
+    (``Code``, ``ErrorCodeInfo`` or ``Success: false``): that raises ResponseParseError, as does a body that is not
+    a JSON object."""
+    model, key = PAGES[action]
+    page = _read(model, body, action)
+    if not any(name in body for name in _keys(key)) and (
+        any(name in body for name in ("Code", "code", "ErrorCodeInfo", "errorCodeInfo"))
         or to_bool(body.get("Success", body.get("success"))) is False
     ):
-        raise answer_error("ListClusterNodes", body, "with an error and no Nodes")
+        raise answer_error(action, body, "with an error and no %s" % key)
     return page
 
 
@@ -400,3 +452,8 @@ def cluster_to_dict(cluster: Cluster) -> Dict[str, Any]:
 def node_to_dict(node: Node) -> Dict[str, Any]:
     """snake_case dict of a node; ``networks`` and ``tags`` are snake-cased JSON."""
     return _dump(node, ("networks", "tags"))
+
+
+def node_group_to_dict(group: NodeGroup) -> Dict[str, Any]:
+    """snake_case dict of a node group."""
+    return group.model_dump()

@@ -30,7 +30,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import (
     cluster_to_dict,
     node_to_dict,
     read_cluster,
-    read_node_page,
+    read_page,
     read_task,
     task_to_dict,
 )
@@ -445,7 +445,7 @@ def test_missing_pydantic_gives_a_configuration_error(monkeypatch):
         read_task(minimal(), "t")
     assert "pydantic" in info.value.msg
     with pytest.raises(ConfigurationError):
-        read_node_page({"Nodes": []})
+        read_page("ListClusterNodes", {"Nodes": []})
     with pytest.raises(ConfigurationError):
         read_cluster({"ClusterId": "c"})
 
@@ -507,11 +507,11 @@ def test_cluster_error_bodies(body):
 
 
 def test_list_cluster_nodes():
-    page = read_node_page(load("list_cluster_nodes.json"))
+    page = read_page("ListClusterNodes", load("list_cluster_nodes.json"))
     assert page.next_token == "563d42ae0b17572449ec8c97f7f66069"
     assert page.request_id == "2CEBFB3C-1C5E-5F8F-A2F3-2A5B8A3C4D5E"
-    assert all(isinstance(node, Node) for node in page.nodes)
-    first, second = (node_to_dict(node) for node in page.nodes)
+    assert all(isinstance(node, Node) for node in page.items)
+    first, second = (node_to_dict(node) for node in page.items)
     assert first["node_id"] == "e01-cn-zvp2tgykr08"
     assert first["operating_state"] == "Using"
     assert first["create_time"] == "2022-01-18T02:21:08Z"
@@ -522,23 +522,23 @@ def test_list_cluster_nodes():
     assert first["tags"] == [{"key": "env", "value": "prod"}]
     assert second["node_id"] == "e01-cn-second"
     assert second["create_time"] is None and second["networks"] is None and second["hostname"] is None
-    assert [n.node_id for n in read_node_page(load("list_cluster_nodes.json")).nodes] == ["e01-cn-zvp2tgykr08", "e01-cn-second"]
+    assert [n.node_id for n in read_page("ListClusterNodes", load("list_cluster_nodes.json")).items] == ["e01-cn-zvp2tgykr08", "e01-cn-second"]
 
 
 @pytest.mark.parametrize("nodes", [None, [], "", 3, [None, "x"]])
 def test_empty_or_junk_node_lists(nodes):
-    assert read_node_page({"RequestId": "r", "Nodes": nodes}).nodes == []
+    assert read_page("ListClusterNodes", {"RequestId": "r", "Nodes": nodes}).items == []
 
 
 def test_missing_nodes_is_an_empty_last_page():
-    page = read_node_page({"RequestId": "r"})
-    assert page.nodes == [] and page.next_token is None
+    page = read_page("ListClusterNodes", {"RequestId": "r"})
+    assert page.items == [] and page.next_token is None
 
 
 @pytest.mark.parametrize("body", [{"Code": "Forbidden.RAM", "Message": "no"}, {"ErrorCodeInfo": {"Success": False}}, {"Success": "false"}, [], None])
 def test_node_error_envelopes(body):
     with pytest.raises(ResponseParseError) as info:
-        read_node_page(body)
+        read_page("ListClusterNodes", body)
     assert info.value.action == "ListClusterNodes"
 
 

@@ -27,13 +27,13 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
     to_text,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import (
+    PAGES,
     Cluster,
-    Node,
     Task,
     cluster_to_dict,
     node_to_dict,
     read_cluster,
-    read_node_page,
+    read_page,
     read_task,
     task_to_dict,
 )
@@ -188,8 +188,9 @@ def test_any_non_blank_task_state_gives_a_task(state):
 
 @PROPERTY
 @given(body=json_values)
-def test_cluster_and_nodes_any_body(body):
-    for parse, model, to_dict in ((read_cluster, Cluster, cluster_to_dict), (read_node_page, None, None)):
+def test_cluster_and_pages_any_body(body):
+    pages = [lambda b, action=action: read_page(action, b) for action in PAGES]
+    for parse, model, to_dict in [(read_cluster, Cluster, cluster_to_dict)] + [(page, None, None) for page in pages]:
         try:
             parsed = parse(body)
         except ResponseParseError:
@@ -198,15 +199,14 @@ def test_cluster_and_nodes_any_body(body):
             assert isinstance(parsed, model)
             json.dumps(to_dict(parsed))
         else:
-            assert all(isinstance(node, Node) for node in parsed.nodes)
-            json.dumps([node_to_dict(node) for node in parsed.nodes])
+            json.dumps([item.model_dump() for item in parsed.items])
 
 
 @PROPERTY
 @given(item=st.dictionaries(st.sampled_from(["NodeId", "CreateTime", "ExpiredTime", "Networks", "Tags", "FileSystemMountEnabled", "VSwitchId"]), json_values))
 def test_any_node_item(item):
-    page = read_node_page({"Nodes": [item], "NextToken": None})
-    json.dumps(node_to_dict(page.nodes[0]))
+    page = read_page("ListClusterNodes", {"Nodes": [item], "NextToken": None})
+    json.dumps(node_to_dict(page.items[0]))
 
 
 # --------------------------------------------------------------------------------------- timestamps
