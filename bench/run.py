@@ -204,8 +204,9 @@ def report(results: Mapping[str, Any]) -> str:
                           [[k, r[k]["playbook_wall_s"], r[k]["playbook_cpu_s"], r[k]["task_wall_s"], r[k]["peak_tree_pss_mb"]]
                            for k in ("noop", "ping", "info")]))
         ra = r["ratios"]
-        out.append("  eflo_task_info / ping: task wall %sx [target <= 1.3x: %s], playbook wall %sx, playbook CPU %sx, module CPU above noop %sx"
-                   % (ra["task_wall"], _met(r["target"]["met"]), ra["playbook_wall"], ra["playbook_cpu"], ra["module_cpu_above_noop"]))
+        out.append("  eflo_task_info / ping: module CPU above noop %sx [target <= %sx: %s], task wall %sx, playbook wall %sx, playbook CPU %sx"
+                   % (ra["module_cpu_above_noop"], figures.COLD_START_TARGET, _met(r["target"]["met"]), ra["task_wall"], ra["playbook_wall"],
+                      ra["playbook_cpu"]))
         for name, imp in r.get("imports", {}).items():
             out.append("  python -X importtime %s: best %s ms (runs %s); heaviest: %s" % (
                 name, imp["best_ms"], imp["runs_ms"], ", ".join("%s %s" % (n, ms) for n, ms in imp["top_cumulative_ms"][:5])))
