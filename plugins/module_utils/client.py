@@ -23,7 +23,6 @@ import random
 import os
 import ssl
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,7 +36,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     DeadlineExceeded,
     EfloError,
     ResponseParseError,
-    TransportError,
     excerpt,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import flatten_params, split_params, validate_action

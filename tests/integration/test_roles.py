@@ -404,9 +404,9 @@ def test_the_wait_s_error_reaches_the_outcome_and_the_failure(simulator, run_pla
     ({"cluster_task_reclone_timeout": -5}, "cluster_task_reclone_timeout: timeout must be > 0, got -5.0."),
     ({"test_omit_timeout": True}, "cluster_task_timeout is Ansible's omit placeholder (default(omit)), which works for "
                                   "module options only: use default(none) to keep cluster_task_reclone_timeout."),
-    ({"cluster_task_id": "extend.task_id"}, "cluster_task_id 'extend.task_id' is not a task id (task ids are letters, digits "
-                                           "and '-', such as i156331731670384438138): it is a variable name written without "
-                                           "braces: write \"{{ extend.task_id }}\"."),
+    ({"cluster_task_id": "extend.task_id"},
+     "cluster_task_id 'extend.task_id' is not a task id (task ids are letters, digits and '-', such as "
+     "i156331731670384438138): it is a variable name written without braces: write \"{{ extend.task_id }}\"."),
 ])
 def test_bad_settings_and_ids_are_refused_by_name_before_any_call(simulator, run_playbook, given, expected):
     extra = {"cluster_task_id": "i150000000000000000001"}

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 import pytest
 
@@ -18,13 +18,13 @@ from ansible_collections.alibabacloud.eflo.plugins.filter.cluster_task import (
 
 T1, T2, T3 = "i156331731670384438138", "i156331731670384438139", "i156331731670384438140"
 RECLONE_DEFAULTS = [4500, 20, 90, 120]
-UNSET = [None, None, None, None]
+UNSET = (None, None, None, None)
 OMIT = object()
 NODE_FAILED = "Reimage node e01-cn-n9 failed: the node did not report ready within 1800s."
 
 
-def read(sources: Dict[str, Any], given: List[Any] = UNSET, **kwargs: Any) -> Dict[str, Any]:
-    return role_input("reclone", given, RECLONE_DEFAULTS, [], sources, omit=OMIT, **kwargs)
+def read(sources: Dict[str, Any], given: Sequence[Any] = UNSET, **kwargs: Any) -> Dict[str, Any]:
+    return role_input("reclone", list(given), RECLONE_DEFAULTS, [], sources, omit=OMIT, **kwargs)
 
 
 def task(task_id: str, state: str = "execution_success", **extra: Any) -> Dict[str, Any]:
@@ -75,7 +75,7 @@ def test_bad_settings_are_named_and_nothing_is_waited_for(given: List[Any], prob
 
 
 def test_bad_operation_default_is_named_too() -> None:
-    got = role_input("extend", UNSET, [0, 30, 120, 180], [], {"cluster_task_id": T1})
+    got = role_input("extend", list(UNSET), [0, 30, 120, 180], [], {"cluster_task_id": T1})
     assert got["problem"] == "cluster_task_extend_timeout: timeout must be > 0, got 0.0."
 
 
