@@ -22,8 +22,9 @@ description:
     in ISO 8601 UTC (such as C(2024-05-20T08:00:00Z)).
   - Groups, besides the ones made with O(groups) and O(keyed_groups), are C(eflo_cluster_<cluster id>) for each
     cluster and C(eflo_node_group_<node group id>) for each node group (a child of its cluster's group), such as
-    C(eflo_cluster_i119982311660892626523) and C(eflo_node_group_i127582271665027208350). Make groups named after
-    clusters or node groups with O(keyed_groups) (see the examples).
+    C(eflo_cluster_i119982311660892626523) and C(eflo_node_group_i127582271665027208350). A host is in the group of
+    its node group (so also in its cluster's), or in its cluster's group when it has no node group. Make groups named
+    after clusters or node groups with O(keyed_groups) (see the examples).
   - The inventory file's name must end with C(eflo_nodes.yml), C(eflo_nodes.yaml), C(eflo.yml) or C(eflo.yaml).
   - A configuration problem (an option this plugin does not have, no credentials, an unknown cluster) makes the
     source fail with a message that names it; C(ansible-inventory) shows it as a warning unless
@@ -182,11 +183,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.add_host(host)
             for name, value in values.items():
                 self.inventory.set_variable(host, name, value)
-            for group, parent in default_groups(values):
-                group = self.inventory.add_group(self._sanitize_group_name(group))
-                self.inventory.add_child(group, host)
+            parent = None
+            for group_name in default_groups(values):  # cluster, then node group: the host goes in the innermost
+                group = self.inventory.add_group(self._sanitize_group_name(group_name))
                 if parent:
-                    self.inventory.add_child(self.inventory.add_group(self._sanitize_group_name(parent)), group)
+                    self.inventory.add_child(parent, group)
+                parent = group
+            self.inventory.add_child(parent, host)
             self._set_composite_vars(self.get_option("compose"), values, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), values, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), values, host, strict=strict)

@@ -11,7 +11,7 @@ becomes the dict of its host variables (:func:`host_vars`). :func:`default_group
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import tag_dict
@@ -35,13 +35,12 @@ def host_vars(node: Node, cluster: Cluster) -> Dict[str, Any]:
     return values
 
 
-def default_groups(values: Dict[str, Any]) -> List[Tuple[str, Optional[str]]]:
-    """``(group, parent)`` of a node, unsanitised: ``eflo_cluster_<cluster_id>`` (no parent) and
-    ``eflo_node_group_<node_group_id>`` (child of its cluster's group) when the node has one."""
-    cluster = CLUSTER_GROUP % values["cluster_id"]
-    groups: List[Tuple[str, Optional[str]]] = [(cluster, None)]
+def default_groups(values: Dict[str, Any]) -> List[str]:
+    """The groups of a node, unsanitised, outermost first: ``eflo_cluster_<cluster_id>``, then
+    ``eflo_node_group_<node_group_id>`` (a child of the first) when the node has one. The host goes in the last."""
+    groups = [CLUSTER_GROUP % values["cluster_id"]]
     if values.get("node_group_id"):
-        groups.append((NODE_GROUP_GROUP % values["node_group_id"], cluster))
+        groups.append(NODE_GROUP_GROUP % values["node_group_id"])
     return groups
 
 

@@ -114,6 +114,7 @@ def test_a_200_node_cluster_with_three_node_groups_in_three_calls(inventory: Inv
     hostvars = listing["_meta"]["hostvars"]
     assert len(hostvars) == 200
     assert sorted(set(hosts_of(listing, "eflo_cluster_" + cid))) == sorted(hostvars)
+    assert "hosts" not in listing["eflo_cluster_" + cid]  # each host is in its node group's group
     assert listing["eflo_cluster_" + cid]["children"] == ["eflo_node_group_" + g["node_group_id"] for g in big_cluster["node_groups"]]
     for group in big_cluster["node_groups"]:
         members = listing["eflo_node_group_" + group["node_group_id"]]["hosts"]

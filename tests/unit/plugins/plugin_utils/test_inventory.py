@@ -65,8 +65,8 @@ def test_tag_dict_reads_every_shape(raw: Any, expected: Dict[str, str]) -> None:
 
 def test_default_groups_are_the_cluster_and_its_node_group() -> None:
     values = host_vars(node(), read_cluster(CLUSTER))
-    assert default_groups(values) == [("eflo_cluster_i111", None), ("eflo_node_group_i222", "eflo_cluster_i111")]
-    assert default_groups(dict(values, node_group_id=None)) == [("eflo_cluster_i111", None)]
+    assert default_groups(values) == ["eflo_cluster_i111", "eflo_node_group_i222"]
+    assert default_groups(dict(values, node_group_id=None)) == ["eflo_cluster_i111"]
 
 
 CLUSTERS = [read_cluster({"ClusterId": "i1", "ClusterName": "a"}), read_cluster({"ClusterId": "i2", "ClusterName": "b"}),
