@@ -72,6 +72,10 @@ extends_documentation_fragment:
   - constructed
   - inventory_cache
   - alibabacloud.eflo.eflo
+notes:
+  - >-
+    The credentials and the region are looked up on the controller, in the environment of C(ansible-inventory) or
+    C(ansible-playbook); C(module_defaults) does not apply to an inventory source.
 seealso:
   - module: alibabacloud.eflo.eflo_api
 author:
@@ -97,6 +101,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible-eflo
 cache_timeout: 600
 
+---
 # inventory/staging.eflo.yml: two clusters by name, credentials of an aliyun CLI profile
 plugin: alibabacloud.eflo.eflo_nodes
 profile: staging
