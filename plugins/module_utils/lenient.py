@@ -23,7 +23,7 @@ import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 __all__ = [
     "EPOCH_MS_THRESHOLD",
@@ -41,6 +41,7 @@ __all__ = [
     "parse_timestamp",
     "scalar_text",
     "snake_case_keys",
+    "tag_dict",
     "to_bool",
     "to_int",
     "to_text",
@@ -479,3 +480,21 @@ def snake_case_keys(value: Any, ignore: Iterable[str] = ()) -> Any:
             for item in source:
                 target.append(_converted(item, stack))
     return root
+
+
+_TAG_KEYS = ("Key", "key", "TagKey", "tagKey", "tag_key")
+_TAG_VALUES = ("Value", "value", "TagValue", "tagValue", "tag_value")
+
+
+def tag_dict(value: Any) -> Dict[str, str]:
+    """Tags as ``{key: value}``: from a list of ``{Key, Value}`` (or ``TagKey``/``TagValue``) objects, such a list
+    wrapped in an object or a JSON string, or a plain ``{key: value}`` object; items without a key are dropped,
+    a missing value is ``""``. Never raises."""
+    tags: Dict[str, str] = {}
+    for item in object_list(value):
+        key = scalar_text(next((item[name] for name in _TAG_KEYS if name in item), None))
+        if key is not None:
+            tags[key] = to_text(next((item[name] for name in _TAG_VALUES if name in item), None)) or ""
+    if not tags and isinstance(value, dict) and not any(isinstance(item, (dict, list)) for item in value.values()):
+        return {str(key): to_text(item) or "" for key, item in value.items()}
+    return tags
