@@ -180,8 +180,8 @@ def controller() -> Iterator[str]:
 
 
 @pytest.mark.skipif(not shutil.which("java"), reason="ansible-rulebook needs Java 17 (`make venv` installs it as root with apt-get)")
-def test_the_example_rulebook_runs_the_playbook_when_an_extend_fails(simulator: Simulator, collections_tree: Path,
-                                                                      tmp_path: Path, controller: str) -> None:
+def test_the_example_rulebook_runs_the_playbook_when_an_extend_fails(
+        simulator: Simulator, collections_tree: Path, tmp_path: Path, controller: str) -> None:
     assert (RULEBOOK_VENV / "bin" / "ansible-rulebook").exists(), "ansible-rulebook is not in %s: run `make venv`" % RULEBOOK_VENV
     task = simulator.add_tasks({"task_type": "extend_cluster", "duration_s": 3, "outcome": "fail"})["task_ids"][0]
     marker = tmp_path / "ran"

@@ -253,4 +253,3 @@ async def main(queue: Any, args: Dict[str, Any]) -> None:
             client.close()
     except EfloError as err:
         raise EfloError("%s: %s" % (NAME, Redactor(secrets)(failure_result(err)["msg"]))) from None
-
