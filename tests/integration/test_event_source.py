@@ -194,7 +194,7 @@ def test_the_example_rulebook_runs_the_playbook_when_an_extend_fails(
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
                          % sys.executable, encoding="utf-8")
     command = [str(RULEBOOK_VENV / "bin" / "ansible-rulebook"), "--rulebook", str(rulebook), "-i", str(inventory),
-               "--vars", str(tmp_path / "vars.yml"), "--shutdown-delay", "1", "-v",
+               "--vars", str(tmp_path / "vars.yml"), "--shutdown-delay", "15", "-v",  # the playbook runs after the source ended
                "--controller-url", controller, "--controller-token", "unused"]
     (tmp_path / "vars.yml").write_text('eflo_endpoint: "%s"\neflo_task_ids: ["%s"]\neflo_cluster_ids: []\neflo_delay: 0.5\n'
                                        'eflo_playbook: "%s"\n' % (simulator.url, task, Path(__file__).parent / "playbooks" / "eda_extend_failed.yml"),
@@ -202,5 +202,5 @@ def test_the_example_rulebook_runs_the_playbook_when_an_extend_fails(
     proc = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    assert marker.read_text(encoding="utf-8").strip() == task, output
+    assert marker.exists() and marker.read_text(encoding="utf-8").strip() == task, output
     assert simulator.access_key_secret not in output
