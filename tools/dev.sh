@@ -2,7 +2,9 @@
 # Developer and CI entry point behind the Makefile and .ci/run.
 #
 # usage: tools/dev.sh COMMAND [ARGS...]
-#   venv         create/update .venv (python3 -m venv; requirements-dev.txt, requirements.txt, ./simulator)
+#   venv         create/update .venv (python3 -m venv; requirements-dev.txt, requirements.txt, ./simulator), and
+#                .venv-rulebook (ansible-rulebook, tools/requirements-rulebook.txt) with Java 17 (apt-get as root when
+#                java is missing) for the event source's test under ansible-rulebook
 #   sanity       ansible-test sanity --local --python 3.11 in a staged copy
 #   units        ansible-test units --local --python 3.11 --requirements in a staged copy, then pytest simulator/tests
 #   integration  pytest tests/integration (playbooks against the simulator)
@@ -78,6 +80,10 @@ pip_install() {  # pip install -q, without the machine-specific "Location ... is
 }
 
 cmd_venv() {
+  main_venv && rulebook_venv
+}
+
+main_venv() {
   local key args
   if [ ! -x "$PY" ]; then
     log "venv: creating $VENV"
@@ -281,6 +287,7 @@ IMPORTER_VENV=$ROOT/.venv-importer
 DOCS_VENV=$ROOT/.venv-docs
 CORE216_VENV=$ROOT/.venv-core216
 CORE221_VENV=$ROOT/.venv-core221
+RULEBOOK_VENV=${EFLO_RULEBOOK_VENV:-$ROOT/.venv-rulebook}
 COLLECTION=alibabacloud.eflo
 
 aux_venv() {  # aux_venv DIR PYTHON REQUIREMENTS...: create or update a separate venv from pinned requirement files
@@ -303,6 +310,19 @@ aux_venv() {  # aux_venv DIR PYTHON REQUIREMENTS...: create or update a separate
   "$dir/bin/python" -m pip install -q "${args[@]}" 2>&1 | grep -v "is ignored: it is neither"
   [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
   printf '%s\n' "$key" > "$stamp"
+}
+
+rulebook_venv() {  # .venv-rulebook for tests/integration/test_event_source.py; ansible-rulebook needs Java 17
+  if ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+      log "venv: no java and no apt-get as root: install Java 17 to run the ansible-rulebook test (skipped without it)"
+      return 0
+    fi
+    log "venv: installing Java 17 (openjdk-17-jre-headless) for ansible-rulebook"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; } \
+      >/dev/null || return
+  fi
+  aux_venv "$RULEBOOK_VENV" "${PYTHON:-python3}" "$ROOT/requirements.txt" "$ROOT/tools/requirements-rulebook.txt"
 }
 
 find_python() {  # find_python X.Y VAR: a working pythonX.Y (pyenv's newest X.Y.*, then PATH), stored in VAR
@@ -483,7 +503,7 @@ cmd_clean() {
 
 cmd_distclean() {
   cmd_clean
-  rm -rf -- "$VENV" "$IMPORTER_VENV" "$DOCS_VENV" "$CORE216_VENV" "$CORE221_VENV"
+  rm -rf -- "$VENV" "$IMPORTER_VENV" "$DOCS_VENV" "$CORE216_VENV" "$CORE221_VENV" "$RULEBOOK_VENV"
 }
 
 main() {

@@ -39,7 +39,9 @@ TARBALL_REQUIRED = (
     "docs/docsite/extra-docs.yml", "docs/docsite/links.yml", "docs/awx.md", "awx/credential_type.yml",
     "roles/cluster_task/README.md", "roles/cluster_task/meta/argument_specs.yml",
     "simulator/pyproject.toml", "simulator/README.md", "simulator/eflo_simulator/__init__.py",
-) + tuple("plugins/modules/%s.py" % name for name in MODULES) + ("plugins/action/eflo_task_wait.py",)
+) + tuple("plugins/modules/%s.py" % name for name in MODULES) + (
+    "plugins/action/eflo_task_wait.py", "extensions/eda/plugins/event_source/eflo_tasks.py", "extensions/eda/rulebooks/extend_failed.yml",
+)
 # fnmatch patterns of paths that must not be in the tarball (development files and generated output).
 TARBALL_FORBIDDEN = (
     ".venv*", ".git/*", ".gitignore", ".ci/*", "tools/*", "Makefile", "requirements-dev.txt", ".ansible/*",

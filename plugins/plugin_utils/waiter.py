@@ -424,6 +424,11 @@ def current_step(task: Mapping[str, Any]) -> Optional[str]:
     return _text(steps[-1].get("step_name")) if steps else None
 
 
+def changed(old_state: Optional[str], old_step: Optional[str], state: Optional[str], step: Optional[str]) -> bool:
+    """Whether a task's state (case ignored) or current step changed: what makes a transition."""
+    return (state or "").casefold() != (old_state or "").casefold() or step != old_step
+
+
 def task_type_matches(task_type: str, expected: Sequence[str]) -> bool:
     """Exact type, family prefix ending in ``_`` (``extend_``), or glob (``extend_*``); case-insensitive."""
     actual = task_type.casefold()
@@ -993,8 +998,7 @@ class _Waiter:
 
     def track_transition(self, record: TaskRecord, state: Optional[str], step: Optional[str], now: float) -> None:
         first = not record.transitions
-        changed = (state or "").casefold() != (record.task_state or "").casefold() or step != record.step
-        if not (first or changed):
+        if not (first or changed(record.task_state, record.step, state, step)):
             return
         self.buffered.append(Transition(
             task_id=record.task_id, task_type=record.task_type, old_state=record.task_state, new_state=state,
