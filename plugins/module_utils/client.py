@@ -137,8 +137,6 @@ def hint_for(code: Optional[str], action: str, status: Optional[int] = None) -> 
         return "Check the action name (%s) and that the endpoint is an eflo-controller endpoint." % action
     if value == "InvalidProduct.NotFound":
         return "The endpoint does not serve eflo-controller: check endpoint and region_id."
-    if value.startswith("Invalid") and value.endswith("Id.NotFound"):
-        return "Check the id, and that region_id or endpoint name the region it is in."
     if is_throttling(code, status):
         return "The API rate limit was hit: poll less often or run fewer calls at the same time."
     return None

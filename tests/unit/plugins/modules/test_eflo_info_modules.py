@@ -118,7 +118,7 @@ def test_an_unknown_node_and_an_answer_without_node_fail_clearly(fake_eflo, run_
     rc, result, _out = run_module(eflo_node_info.main, args(node_ids=["e-0"]))
     assert rc == 1
     assert result["msg"] == ("eflo-controller DescribeNode failed: InvalidNodeId.NotFound: The node e-0 does not exist (HTTP 404, "
-                             "request id R1). Check the id, and that region_id or endpoint name the region it is in.")
+                             "request id R1).")
     del fake_eflo.errors["DescribeNode"]
     fake_eflo.answers["DescribeNode"] = {"RequestId": "R2"}
     rc, result, _out = run_module(eflo_node_info.main, args(node_ids=["e-0"]))
