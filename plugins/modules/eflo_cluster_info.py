@@ -248,11 +248,10 @@ def find_clusters(call: Any, params: Dict[str, Any]) -> List[Any]:
     by_id = {cluster.cluster_id: cluster for cluster in clusters}
     missing = [cluster_id for cluster_id in ids if cluster_id not in by_id]
     if missing:
-        filters = [name for name in ("name", "resource_group_id", "tags") if params.get(name)]
+        filters = " and ".join(name for name in ("name", "resource_group_id", "tags") if params.get(name))
         raise ConfigurationError("cluster_ids: %s not found among the %d cluster%s ListClusters returned%s: check the ids, and that "
-                                 "region_id or endpoint name the region of the clusters." % (", ".join(missing), len(clusters),
-                                                                                            "" if len(clusters) == 1 else "s",
-                                                                                            " with %s" % " and ".join(filters) if filters else ""))
+                                 "region_id or endpoint name the region of the clusters."
+                                 % (", ".join(missing), len(clusters), "" if len(clusters) == 1 else "s", " with " + filters if filters else ""))
     return [by_id[cluster_id] for cluster_id in ids]
 
 

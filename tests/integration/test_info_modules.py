@@ -68,10 +68,10 @@ def test_clusters_and_nodes_are_read_with_every_filter(simulator, run_playbook):
 
     requests = simulator.requests()["by_action"]
     assert set(requests) == {"ListClusters", "ListNodeGroups", "ListClusterNodes", "ListFreeNodes", "DescribeNode"}, requests
-    assert not any(outcome != "success" for action in requests.values() for outcome in action if "NotFound" not in outcome)
+    assert {outcome for counts in requests.values() for outcome in counts} == {"success", "InvalidClusterId.NotFound", "InvalidNodeId.NotFound"}
 
-    msg = {name: result(name)["msg"] for name in ("Bad unknown cluster id", "Bad unknown cluster ids", "Bad unknown node id",
-                                                   "Bad filter of free nodes without free", "Bad no source")}
+    bad = ("Bad unknown cluster id", "Bad unknown cluster ids", "Bad unknown node id", "Bad filter of free nodes without free", "Bad no source")
+    msg = {name: result(name)["msg"] for name in bad}
     assert all(run.task(name)["status"] == "ignored" for name in msg), run.explain()
     assert msg["Bad unknown cluster id"].startswith("eflo-controller ListClusterNodes failed: InvalidClusterId.NotFound: The specified "
                                                     "cluster i100000000000000000000 does not exist (HTTP 404, request id ")
