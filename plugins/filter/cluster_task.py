@@ -106,11 +106,12 @@ def _unique(items: Sequence[Any]) -> List[Any]:
 def role_input(operation: str, given: Sequence[Any], defaults: Sequence[Any], expected_task_types: Any,
                sources: Mapping[str, Any], hosts: Sequence[str] = (), hostvars: Any = None, batch_var: str = "",
                this_host: str = "", omit: Any = None) -> Dict[str, Any]:
-    """``{settings, ids, hosts, problem}``: the wait settings, the task ids of ``sources`` (the role variables by name)
-    and, with ``hosts`` (batch mode), of the same variables and ``batch_var`` on every host (``hosts``: ids per host);
+    """``{settings, ids, hosts, problem}``: the wait settings, the task ids of ``sources`` (the role variables by name,
+    and the clusters looked up for ``cluster_task_cluster_ids``, whose ``task_id`` counts) and, with ``hosts`` (batch
+    mode), of :data:`SOURCES` and ``batch_var`` on every host (``hosts``: ids per host);
     or, when a setting or an id is not valid, no ids and the ``problem``, naming the variable."""
     try:
-        ids = [task_id for name in SOURCES for task_id in _checked_ids(name, sources.get(name))]
+        ids = [task_id for name, value in sources.items() for task_id in _checked_ids(name, value)]
         by_host: Dict[str, List[str]] = {this_host: _unique(ids)} if hosts else {}
         for host in hosts:
             found = hostvars[host]
@@ -342,8 +343,9 @@ def outcome(wait: Any, operation: str, given: Any = None, plan: Any = None, erro
         if error or waited:
             lines = ["cluster_task: %s could not be waited for: %s" % (op, error or one_line(wait.get("msg") or "no message"))]
         else:
-            lines = ["cluster_task: %s: no task id to wait for; give cluster_task_id, cluster_task_ids or cluster_task_result "
-                     "(the registered result of the task that started the operation)%s" % (
+            lines = ["cluster_task: %s: no task id to wait for; give cluster_task_id, cluster_task_ids, cluster_task_result "
+                     "(the registered result of the task that started the operation) or cluster_task_cluster_ids (clusters "
+                     "that run a task)%s" % (
                          op, ", or set them on the hosts of the play (cluster_task_batch_hosts)" if batch_hosts else "")]
     else:
         lines = _unfinished_lines(wait, op, settings, status, plan, len(ids), limit)

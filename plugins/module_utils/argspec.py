@@ -82,6 +82,24 @@ _API: Dict[str, Dict[str, Any]] = {
     "params": {"type": "dict", "default": {}},
 }
 
+_CLUSTER_INFO: Dict[str, Dict[str, Any]] = {
+    "name": {"type": "str"},
+    "cluster_ids": {"type": "list", "elements": "str"},
+    "resource_group_id": {"type": "str"},
+    "tags": {"type": "dict"},
+    "nodes": {"type": "bool", "default": False},
+}
+
+_NODE_INFO: Dict[str, Dict[str, Any]] = {
+    "cluster_id": {"type": "str"},
+    "node_group_id": {"type": "str"},
+    "operating_states": {"type": "list", "elements": "str"},
+    "free": {"type": "bool", "default": False},
+    "machine_type": {"type": "str"},
+    "hpn_zone": {"type": "str"},
+    "node_ids": {"type": "list", "elements": "str"},
+}
+
 _ACCEPTOR_OPTIONS: Dict[str, Dict[str, Any]] = {
     "state": {"type": "str", "required": True, "choices": ["success", "failure", "retry"]},
     "expression": {"type": "str", "required": True},
@@ -135,6 +153,17 @@ def task_info_spec() -> Dict[str, Any]:
 def api_spec() -> Dict[str, Any]:
     """Keyword arguments for ``eflo_api`` (common options included)."""
     return {"argument_spec": with_common(_API)}
+
+
+def cluster_info_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_cluster_info`` (common options included)."""
+    return {"argument_spec": with_common(_CLUSTER_INFO)}
+
+
+def node_info_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_node_info`` (common options included); which of ``cluster_id``, ``node_ids`` and
+    ``free`` is given, and whether the filters fit it, is checked by the module (``free`` is a boolean)."""
+    return {"argument_spec": with_common(_NODE_INFO), "mutually_exclusive": [["cluster_id", "node_ids"]]}
 
 
 def task_wait_spec() -> Dict[str, Any]:

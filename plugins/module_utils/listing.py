@@ -5,6 +5,7 @@
 
 Each answer is read by :func:`models.read_page`; the loop follows ``NextToken`` until the service returns none, and
 refuses a token it has already sent (a service that answers the same page forever would otherwise never end).
+:func:`node_groups_of` reads a cluster's node groups and their nodes with it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ResponseParseError
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import read_page
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import node_group_to_dict, node_to_dict, read_page
 
 PAGE_SIZE = 100  # the largest MaxResults the list actions accept
 
@@ -42,3 +43,14 @@ def list_all(call: Call, action: str, params: Optional[Mapping[str, Any]] = None
                 "eflo-controller %s answered the page token %s twice; the listing was stopped after %d items. Try "
                 "again later." % (action, token, len(items)), status=200, action=action)
         sent.add(token)
+
+
+def node_groups_of(call: Call, cluster_id: str, *, nodes: bool = False, **call_options: Any) -> List[Dict[str, Any]]:
+    """The node groups of ``cluster_id`` (ListNodeGroups) as snake_case dicts, each with its ``nodes`` (ListClusterNodes,
+    node dicts) when ``nodes``."""
+    groups = [node_group_to_dict(group) for group in list_all(call, "ListNodeGroups", {"ClusterId": cluster_id}, **call_options)]
+    if nodes:
+        members = [node_to_dict(node) for node in list_all(call, "ListClusterNodes", {"ClusterId": cluster_id}, **call_options)]
+        for group in groups:
+            group["nodes"] = [node for node in members if node["node_group_id"] == group["node_group_id"]]
+    return groups

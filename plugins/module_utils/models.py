@@ -7,6 +7,7 @@ One function per answer reads it into its model, and one turns the model into th
 
 * ``DescribeTask``     -> :func:`read_task`: :class:`Task` (with :class:`Step` and :class:`SubTask`); :func:`task_to_dict`.
 * ``DescribeCluster``  -> :func:`read_cluster`: :class:`Cluster` (also fits ``ListClusters`` items); :func:`cluster_to_dict`.
+* ``DescribeNode``     -> :func:`read_node`: :class:`Node` (also fits the list items); :func:`node_to_dict`.
 * ``ListClusterNodes``, ``ListFreeNodes``, ``ListClusters``, ``ListNodeGroups`` -> :func:`read_page`: a page
   (:class:`NodePage`, :class:`ClusterPage`, :class:`NodeGroupPage`) with ``items`` and ``next_token``;
   :func:`node_to_dict`, :func:`cluster_to_dict`, :func:`node_group_to_dict`. :func:`listing.list_all` reads every page.
@@ -93,6 +94,7 @@ __all__ = [
     "node_group_to_dict",
     "node_to_dict",
     "read_cluster",
+    "read_node",
     "read_page",
     "read_task",
     "task_to_dict",
@@ -257,7 +259,10 @@ class Node(_Lenient):
     vpc_id: Text = _api("VpcId")
     vswitch_id: Text = Field(default=None, validation_alias=_VSWITCH)
     networks: RawJson = _api("Networks")
+    disks: RawJson = _api("Disks")
     tags: RawJson = _api("Tags")
+    security_group_id: Text = _api("SecurityGroupId")
+    resource_group_id: Text = _api("ResourceGroupId")
     cluster_id: Text = _api("ClusterId")
     cluster_name: Text = _api("ClusterName")
     create_time: Timestamp = _api("CreateTime")
@@ -392,6 +397,16 @@ def read_cluster(body: Any) -> Cluster:
     return cluster
 
 
+def read_node(body: Any, node_id: str) -> Node:
+    """The :class:`Node` of a DescribeNode answer for ``node_id``; ResponseParseError when ``body`` is not a JSON
+    object or has no ``NodeId``."""
+    subject = "DescribeNode for node %s" % (node_id,)
+    node = _read(Node, body, subject)
+    if not node.node_id:
+        raise answer_error(subject, body, "without a NodeId")
+    return node
+
+
 PAGES = {  # list action -> (its page model, the key of its items)
     "ListClusterNodes": (NodePage, "Nodes"),
     "ListFreeNodes": (NodePage, "Nodes"),
@@ -450,8 +465,8 @@ def cluster_to_dict(cluster: Cluster) -> Dict[str, Any]:
 
 
 def node_to_dict(node: Node) -> Dict[str, Any]:
-    """snake_case dict of a node; ``networks`` and ``tags`` are snake-cased JSON."""
-    return _dump(node, ("networks", "tags"))
+    """snake_case dict of a node; ``networks``, ``disks`` and ``tags`` are snake-cased JSON."""
+    return _dump(node, ("networks", "disks", "tags"))
 
 
 def node_group_to_dict(group: NodeGroup) -> Dict[str, Any]:

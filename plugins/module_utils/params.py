@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
 
@@ -105,6 +105,15 @@ def validate_task_id(label: str, task_id: str) -> str:
         "%s %r is not a task id (task ids are letters, digits and '-', such as i156331731670384438138): %s."
         % (label, task_id, fix)
     )
+
+
+def unique_ids(label: str, values: Sequence[Any], example: str) -> List[str]:
+    """The ids of the option ``label`` (``cluster_ids``), stripped and without repeats; an empty one raises
+    ConfigurationError naming it and an ``example`` id."""
+    ids = [str(value or "").strip() for value in values]
+    if not all(ids):
+        raise ConfigurationError("%s[%d] is empty: give an id such as %s." % (label, ids.index(""), example))
+    return list(dict.fromkeys(ids))
 
 
 def scalar_to_str(value: Any) -> str:

@@ -319,8 +319,30 @@ def test_no_task_id_is_an_error_with_a_hint(simulator, run_playbook):
 
     assert run.rc == 2, run.explain()
     msg = run.task(FAIL_TASK)["result"]["msg"]
-    assert msg.startswith("cluster_task: reclone: no task id to wait for; give cluster_task_id, cluster_task_ids or cluster_task_result")
+    assert msg.startswith("cluster_task: reclone: no task id to wait for; give cluster_task_id, cluster_task_ids, cluster_task_result")
     assert outcome_of(run)["status"] == "error"
+
+
+def test_cluster_ids_wait_for_what_each_cluster_runs_again_after_a_relaunch(simulator, run_playbook):
+    scenario(simulator, durations={"extend": 3})
+    run = run_role(run_playbook, simulator, test_entry="extend", test_start=[extend_call()], test_input="none",
+                   cluster_task_cluster_ids=[DEMO_CLUSTER])
+    assert run.rc == 0, run.explain()
+    outcome = outcome_of(run)
+    assert outcome["status"] == "success" and outcome["task_ids"] == started_ids(run)
+    assert outcome["post_checks"]["ok"] and FREE_NODE in [n["node_id"] for n in outcome["post_checks"]["nodes"]]
+
+    relaunch = run_role(run_playbook, simulator, test_entry="extend", cluster_task_cluster_ids=[DEMO_CLUSTER])
+    assert relaunch.rc == 0, relaunch.explain()
+    assert outcome_of(relaunch)["task_ids"] == outcome["task_ids"] and outcome_of(relaunch)["status"] == "success"
+
+    unknown = run_role(run_playbook, simulator, test_entry="extend", cluster_task_cluster_ids=[DEMO_CLUSTER, "i100000000000000000000"])
+    assert unknown.rc == 2, unknown.explain()
+    assert outcome_of(unknown)["status"] == "error"
+    assert unknown.task(FAIL_TASK)["result"]["msg"] == (
+        "cluster_task: extend could not be waited for: Look up the task each cluster of cluster_task_cluster_ids runs: cluster_ids: "
+        "i100000000000000000000 not found among the 1 cluster ListClusters returned: check the ids, and that region_id or endpoint "
+        "name the region of the clusters.")
 
 
 def test_argument_specs_reject_bad_values(simulator, run_playbook):

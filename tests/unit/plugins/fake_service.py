@@ -51,7 +51,8 @@ def params_of(request: httpx.Request) -> Dict[str, str]:
 class FakeEflo:
     """A fake eflo-controller (and STS: its actions are answered from ``answers`` too).
 
-    DescribeTask answers from ``tasks``; other actions (``AssumeRole`` included) from ``answers``. Every request is
+    DescribeTask answers from ``tasks``; other actions (``AssumeRole`` included) from ``answers`` (a body, or a function
+    of the request's parameters that returns one). Every request is
     recorded as ``(action, params, request)``. ``errors`` maps a task id or an action to ``(status, body)`` (or an
     httpx exception to raise) to answer instead.
     """
@@ -78,7 +79,8 @@ class FakeEflo:
                                    "Message": "The specified task %s does not exist." % params.get("TaskId")})
             return reply(200, task)
         if action in self.answers:
-            return reply(200, self.answers[action])
+            answer = self.answers[action]
+            return reply(200, answer(params) if callable(answer) else answer)
         return reply(404, {"RequestId": "R-404", "Code": "InvalidApi.NotFound",
                            "Message": "Specified api is not found, please check your url and method."})
 

@@ -85,6 +85,8 @@ def test_ids_come_from_every_source_once() -> None:
     assert got["ids"] == [T1, T3, T2] and got["hosts"] == {} and got["problem"] == ""
     assert read({"cluster_task_result": [{"task_id": T1}, {"changed": False}]})["ids"] == [T1]
     assert read({"cluster_task_id": "", "cluster_task_ids": [], "cluster_task_result": None})["ids"] == []
+    clusters = [{"cluster_id": "i1", "task_id": T3}, {"cluster_id": "i2", "task_id": ""}, {"cluster_id": "i3", "task_id": T1}]
+    assert read({"cluster_task_id": T1, "cluster_task_cluster_ids": clusters})["ids"] == [T1, T3]  # each cluster's TaskId
 
 
 def test_an_id_outside_the_alphabet_is_named_with_the_fix() -> None:
