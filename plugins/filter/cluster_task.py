@@ -159,7 +159,7 @@ def _in(state: Any, accepted: Sequence[str]) -> bool:
     return state is not None and str(state).lower() in [str(s).lower() for s in accepted]
 
 
-def post_check_results(plan: Mapping[str, Any], clusters: Any, first_pages: Any, node_states: Any, node_errors: Any,
+def post_check_results(plan: Mapping[str, Any], clusters: Any, node_lists: Any, node_states: Any,
                        cluster_states: Sequence[str], node_states_ok: Sequence[str]) -> Tuple[Dict[str, Any], List[Dict[str, str]]]:
     """``(post_checks, problems)``: the state of every cluster and node checked, and what is wrong (with its cluster)."""
     checked: Dict[str, Any] = {"clusters": [], "nodes": []}
@@ -190,10 +190,10 @@ def post_check_results(plan: Mapping[str, Any], clusters: Any, first_pages: Any,
         if missing:
             problems.append({"cluster_id": cid, "msg": "%s not found in cluster %s: %s" % (
                 plural(len(missing), "node"), cid, listed(missing, ", ", most=20))})
-    failed_pages = [{"cluster_id": page.get("cluster_task__cluster_id", ""), "msg": page.get("msg") or "no answer"}
-                    for page in _list(_dict(first_pages).get("results")) if "response" not in page]
-    for err in failed_pages + _list(node_errors):
-        problems.append({"cluster_id": err["cluster_id"], "msg": "ListClusterNodes of %s failed: %s" % (err["cluster_id"], one_line(err["msg"]))})
+    for item in _list(_dict(node_lists).get("results")):
+        if "nodes" not in item:
+            cid = item.get("cluster_task__cluster_id", "")
+            problems.append({"cluster_id": cid, "msg": "ListClusterNodes of %s failed: %s" % (cid, one_line(item.get("msg") or "no answer"))})
     return checked, problems
 
 
@@ -291,7 +291,7 @@ def _wait_status(wait: Mapping[str, Any], ids: Sequence[str], wrong_types: Seque
 
 
 def outcome(wait: Any, operation: str, given: Any = None, plan: Any = None, error: Any = "", post_clusters: Any = None,
-            first_pages: Any = None, node_states: Any = None, node_errors: Any = None, check_mode: bool = False,
+            node_lists: Any = None, node_states: Any = None, check_mode: bool = False,
             post_checks: bool = True, cluster_states: Sequence[str] = ("running",), node_states_ok: Sequence[str] = ("Using",),
             max_tasks: int = 10, batch_hosts: bool = False) -> Dict[str, Any]:
     """The fact ``cluster_task_outcome`` (see the role README) from what the role's tasks registered (``given``: the
@@ -311,7 +311,7 @@ def outcome(wait: Any, operation: str, given: Any = None, plan: Any = None, erro
     checked: Dict[str, Any] = {"ran": False, "clusters": [], "nodes": []}
     problems: List[Dict[str, str]] = []
     if status == "success" and plan.get("run") and "results" in _dict(post_clusters):
-        checked, problems = post_check_results(plan, post_clusters, first_pages, node_states, node_errors,
+        checked, problems = post_check_results(plan, post_clusters, node_lists, node_states,
                                                list(cluster_states), list(node_states_ok))
         checked["ran"] = True
         status = "post_check_failed" if problems else status

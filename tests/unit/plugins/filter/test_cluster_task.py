@@ -124,7 +124,7 @@ def test_success_with_post_checks() -> None:
     plan = post_check_plan(result, {}, [T1], True)
     clusters = {"results": [{"cluster_task__cluster_id": "i119", "response": {"operating_state": "running", "cluster_name": "c1"}}]}
     got = outcome(result, "reclone", given=read({"cluster_task_id": T1}), plan=plan, post_clusters=clusters,
-                  first_pages={"results": []}, node_states={"e01-cn-n8": "Using", "e01-cn-n9": "using"})
+                  node_lists={"results": []}, node_states={"e01-cn-n8": "Using", "e01-cn-n9": "using"})
     assert got["status"] == "success" and got["failed"] is False and got["cluster_ids"] == ["i119"]
     assert got["summary_lines"] == ["cluster_task: reclone succeeded: 1 task on 1 cluster in 1m 15s",
                                     "- cluster c1 (i119): task %s (reclone_node) execution_success, 2 nodes" % T1,
@@ -137,7 +137,7 @@ def test_failed_post_checks_name_clusters_and_nodes() -> None:
     clusters = {"results": [{"cluster_task__cluster_id": "i119", "response": {"operating_state": "expanding", "cluster_name": "c1"}}]}
     pages = {"results": [{"cluster_task__cluster_id": "i119", "msg": "HTTP 503"}]}
     got = outcome(result, "reclone", given=read({"cluster_task_id": T1}), plan=post_check_plan(result, {}, [T1], True),
-                  post_clusters=clusters, first_pages=pages, node_states={"e01-cn-n8": "Operating"})
+                  post_clusters=clusters, node_lists=pages, node_states={"e01-cn-n8": "Operating"})
     assert got["status"] == "post_check_failed" and got["failed"] is True
     assert got["post_checks"]["problems"] == ["cluster c1 (i119) is expanding, expected running",
                                               "1 node of cluster i119 not Using: e01-cn-n8 is Operating",
