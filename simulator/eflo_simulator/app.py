@@ -454,6 +454,10 @@ class SimulatorApp:
             if method == "POST":
                 self._add_credentials(data)
             return 200, {"credentials": self.credentials.summary()}
+        if route == ("POST", "/_sim/free-nodes"):
+            return 200, {"node_ids": self.world.add_free_nodes(data)}
+        if route == ("POST", "/_sim/clusters"):
+            return 200, self.world.create_control_cluster(data)
         return 404, {"error": "no control route %s %s" % (method, path)}
 
     def _control_tasks(self, method: str, path: str, data: Dict[str, Any]) -> Tuple[int, Any]:

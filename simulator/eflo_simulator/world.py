@@ -30,6 +30,16 @@ DEMO_FREE_NODES = ("e01-cn-zvp2tgykr0c", "e01-cn-zvp2tgykr0d")
 QUIRK_KINDS = ("one_digit_hour", "node_ids_repr", "null_steps")
 MAX_CONTROL_TASKS = 20000
 NODE_LIFETIME_S = 365 * 86400.0  # ExpiredTime - CreateTime of every node, in real time
+DEFAULT_DELETE_S = 30.0  # simulated seconds a cluster stays ``deleting`` (scenario durations key ``delete``)
+DEFAULT_MACHINE_TYPE = "efg1.nvga8n"
+DEFAULT_IMAGE_ID = "i190297961737537046489"
+DEFAULT_ZONE_ID = "cn-wulanchabu-b"
+DEFAULT_RESOURCE_GROUP = "rg-aek2ajbjoloa23q"
+# The seeded free pool: (machine type, zone, HPN zone, count). The machine types besides the default are invented.
+FREE_POOL = ((DEFAULT_MACHINE_TYPE, DEFAULT_ZONE_ID, "B1", 8), (DEFAULT_MACHINE_TYPE, "cn-wulanchabu-c", "B2", 4), ("efg1.nvgh8n", DEFAULT_ZONE_ID, "B1", 4))
+MAX_CONTROL_NODES = 10000
+MAX_TAGS = 20
+TAG_RESOURCE_TYPES = ("Cluster", "Node")
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 
 TASK_TYPES = {
@@ -63,6 +73,15 @@ def iso_seconds(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
+def tag_list(tags: Dict[str, str]) -> List[Dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def has_tags(tags: Dict[str, str], wanted: Dict[str, str]) -> bool:
+    """Every wanted key is there, with the wanted value unless that is empty."""
+    return all(key in tags and value in ("", tags[key]) for key, value in wanted.items())
+
+
 @dataclass
 class Node:
     node_id: str
@@ -78,6 +97,7 @@ class Node:
     node_group_id: str = ""
     state: str = "Unused"
     task_id: str = ""
+    tags: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +107,8 @@ class NodeGroup:
     machine_type: str
     image_id: str
     zone_id: str
+    create_time: float
+    description: str = ""
 
 
 @dataclass
@@ -108,7 +130,8 @@ class Cluster:
     node_groups: Dict[str, NodeGroup] = field(default_factory=dict)
     node_ids: List[str] = field(default_factory=list)
     components: List[Dict[str, str]] = field(default_factory=list)
-    tags: List[Dict[str, str]] = field(default_factory=list)
+    tags: Dict[str, str] = field(default_factory=dict)
+    gone_at: Optional[float] = None  # while deleting: when the cluster is gone (simulated time)
 
 
 @dataclass
@@ -156,10 +179,12 @@ class World:
         self.effects: Dict[str, Effect] = {}
         self.clusters: Dict[str, Cluster] = {}
         self.nodes: Dict[str, Node] = {}
+        self.deleted: Set[str] = set()  # ids of clusters that were deleted
         self._pending: List[Tuple[float, int, str]] = []
         self._seq = 0
         if demo_cluster:
             self._seed_demo()
+        self._seed_free_pool()
 
     # ids ------------------------------------------------------------------------------------
     def _digits(self, prefix: str, total: int = 22) -> str:
@@ -177,9 +202,9 @@ class World:
             if ident not in self.tasks and ident not in self.sub_tasks:
                 return ident
 
-    def new_node_id(self) -> str:
+    def new_node_id(self, rng: Optional[random.Random] = None) -> str:
         while True:
-            ident = "e01-cn-" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(11))
+            ident = "e01-cn-" + "".join((rng or self.rng).choice(_LOWER_ALNUM) for _unused in range(11))
             if ident not in self.nodes:
                 return ident
 
@@ -187,7 +212,7 @@ class World:
     def _seed_demo(self) -> None:
         created = self.clock.now() - 30 * 86400
         cluster = self._new_cluster(DEMO_CLUSTER_NAME, "Lite", "Demo cluster of the eflo simulator", created, cluster_id=DEMO_CLUSTER_ID)
-        group = NodeGroup(DEMO_NODE_GROUP_ID, "ng-standard", "efg1.nvga8n", "i190297961737537046489", "cn-wulanchabu-b")
+        group = NodeGroup(DEMO_NODE_GROUP_ID, "ng-standard", DEFAULT_MACHINE_TYPE, DEFAULT_IMAGE_ID, DEFAULT_ZONE_ID, created)
         cluster.node_groups[group.node_group_id] = group
         for node_id in DEMO_NODES:
             node = self._new_node(node_id, group, created)
@@ -198,6 +223,31 @@ class World:
         for node_id in DEMO_FREE_NODES:
             self._new_node(node_id, None, created)
 
+    def _seed_free_pool(self) -> None:
+        """Free machines of a few types and zones, the same for the same seed (their own random sequence)."""
+        rng = random.Random("free-pool:%d" % self.seed)
+        created = self.clock.now() - 7 * 86400
+        for machine_type, zone_id, hpn_zone, count in FREE_POOL:
+            self.add_free_nodes({"count": count, "machine_type": machine_type, "zone_id": zone_id, "hpn_zone": hpn_zone}, rng, created)
+
+    def add_free_nodes(self, spec: Dict[str, Any], rng: Optional[random.Random] = None, created: Optional[float] = None) -> List[str]:
+        """``POST /_sim/free-nodes``: machines that are in no cluster (``Unused``)."""
+        named = spec.get("node_ids") or []
+        if not isinstance(named, list) or not all(isinstance(n, str) and n for n in named):
+            raise ValueError("node_ids must be a list of node ids")
+        taken = [n for n in named if n in self.nodes]
+        if taken:
+            raise ValueError("these nodes exist already: %s" % ", ".join(taken))
+        count = int(spec.get("count", 0 if named else 1))
+        if count < 0 or not 1 <= count + len(named) <= MAX_CONTROL_NODES:
+            raise ValueError("give node_ids or a count, 1 to %d nodes in all" % MAX_CONTROL_NODES)
+        group = NodeGroup("", "", str(spec.get("machine_type") or DEFAULT_MACHINE_TYPE), DEFAULT_IMAGE_ID, str(spec.get("zone_id") or DEFAULT_ZONE_ID), 0.0)
+        hpn_zone = str(spec.get("hpn_zone") or "B1")
+        ids = list(named) + [self.new_node_id(rng) for _unused in range(count)]
+        for node_id in ids:
+            self._new_node(node_id, group, self.clock.now() if created is None else created, rng=rng).hpn_zone = hpn_zone
+        return ids
+
     def _new_cluster(self, name: str, cluster_type: str, description: str, created: float, cluster_id: Optional[str] = None) -> Cluster:
         cluster = Cluster(
             cluster_id=cluster_id or self._digits("i11"),
@@ -207,7 +257,7 @@ class World:
             hpn_zone="B1",
             create_time=created,
             update_time=created,
-            resource_group_id="rg-aek2ajbjoloa23q",
+            resource_group_id=DEFAULT_RESOURCE_GROUP,
             vpc_id="vpc-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
             vswitch_id="vsw-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
             security_group_id="sg-0jl" + "".join(self.rng.choice(_LOWER_ALNUM) for _unused in range(17)),
@@ -216,15 +266,15 @@ class World:
         self.clusters[cluster.cluster_id] = cluster
         return cluster
 
-    def _new_node(self, node_id: str, group: Optional[NodeGroup], created: float, hostname: str = "") -> Node:
+    def _new_node(self, node_id: str, group: Optional[NodeGroup], created: float, hostname: str = "", rng: Optional[random.Random] = None) -> Node:
         number = len(self.nodes) + 1
         node = Node(
             node_id=node_id,
             hostname=hostname or "lingjun-node-%03d" % number,
-            machine_type=group.machine_type if group else "efg1.nvga8n",
-            image_id=group.image_id if group else "i190297961737537046489",
-            zone_id=group.zone_id if group else "cn-wulanchabu-b",
-            sn="sn_%s" % "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _unused in range(8)),
+            machine_type=group.machine_type if group else DEFAULT_MACHINE_TYPE,
+            image_id=group.image_id if group else DEFAULT_IMAGE_ID,
+            zone_id=group.zone_id if group else DEFAULT_ZONE_ID,
+            sn="sn_%s" % "".join((rng or self.rng).choice(string.ascii_uppercase + string.digits) for _unused in range(8)),
             hpn_zone="B1",
             ip="192.168.%d.%d" % (number // 250, number % 250 + 2),
             create_time=created,
@@ -253,7 +303,7 @@ class World:
             heapq.heappush(self._pending, (task.end, self._seq, task.task_id))
 
     def settle(self) -> None:
-        """Apply the effects of every task that has finished by now."""
+        """Apply the effects of every task that has finished by now, and remove the clusters deleted by now."""
         now = self.clock.now()
         pending = self._pending
         while pending and pending[0][0] <= now:
@@ -262,6 +312,11 @@ class World:
             task = self.tasks.get(task_id)
             if effect is not None and task is not None:
                 self._finish(task, effect)
+        for cluster in [c for c in self.clusters.values() if c.gone_at is not None and c.gone_at <= now]:
+            for node_id in list(cluster.node_ids):
+                self._release(self.nodes[node_id], cluster)
+            del self.clusters[cluster.cluster_id]
+            self.deleted.add(cluster.cluster_id)
 
     def _succeeded_nodes(self, task: Task) -> Set[str]:
         if task.node_step is None:
@@ -435,11 +490,15 @@ class World:
         return task
 
     def _cluster(self, params: Params) -> Cluster:
-        cluster_id = params.require("ClusterId")
+        return self._cluster_by_id(params.require("ClusterId"))
+
+    def _cluster_by_id(self, cluster_id: str) -> Cluster:
         cluster = self.clusters.get(cluster_id)
-        if cluster is None:
-            raise not_found("Cluster", cluster_id)
-        return cluster
+        if cluster is not None:
+            return cluster
+        if cluster_id in self.deleted:
+            raise ApiError(404, "RESOURCE_NOT_FOUND", "The cluster %s does not exist: it was deleted." % cluster_id)
+        raise not_found("Cluster", cluster_id)
 
     def _check_cluster_idle(self, cluster: Cluster, verb: str) -> None:
         if cluster.task_id and self.task_is_active(cluster.task_id) or cluster.state != "running":
@@ -454,6 +513,8 @@ class World:
     def _cluster_nodes(self, cluster: Cluster, node_ids: Sequence[str], name: str) -> List[str]:
         if not node_ids:
             raise missing_parameter(name)
+        if cluster.gone_at is not None:
+            raise conflict("The cluster %s is being deleted." % cluster.cluster_id)
         seen: List[str] = []
         for node_id in node_ids:
             node = self.nodes.get(node_id)
@@ -465,22 +526,27 @@ class World:
                 seen.append(node_id)
         return seen
 
-    def _check_free(self, specs: Sequence[Any]) -> None:
+    def _check_free(self, specs: Sequence[Any], machine_type: str) -> None:
+        """Every node named must be a free machine of the node group's machine type."""
         for spec in specs:
             node_id = spec.get("NodeId") if isinstance(spec, dict) else None
             if not isinstance(node_id, str) or not node_id:
                 raise invalid_parameter("NodeGroups", "Every node needs a NodeId.")
             node = self.nodes.get(node_id)
-            if node is not None and node.cluster_id:
+            if node is None:
+                raise not_found("Node", node_id)
+            if node.cluster_id:
                 raise ApiError(400, "NodeInCluster", "The node %s is already in cluster %s." % (node_id, node.cluster_id))
+            if node.machine_type != machine_type:
+                raise invalid_parameter("NodeGroups", "The node %s is a %s, the node group needs %s." % (node_id, node.machine_type, machine_type))
 
     def _join_nodes(self, cluster: Cluster, group: NodeGroup, specs: Sequence[Dict[str, Any]], amount: int) -> List[str]:
-        """Free nodes named in ``specs`` (unknown ids are taken from the free pool) plus ``amount`` new ones."""
+        """Free nodes named in ``specs`` plus ``amount`` newly bought ones."""
         joined: List[str] = []
         now = self.clock.now()
         for spec in specs:
             node_id = str(spec["NodeId"])
-            node = self.nodes.get(node_id) or self._new_node(node_id, group, now, str(spec.get("Hostname") or ""))
+            node = self.nodes[node_id]
             if spec.get("Hostname"):
                 node.hostname = str(spec["Hostname"])
             joined.append(node_id)
@@ -503,13 +569,14 @@ class World:
             return group
         if not create:
             raise invalid_parameter("NodeGroups", "Every node group needs a NodeGroupId.")
-        group = NodeGroup(
-            node_group_id=self._digits("i12"),
-            name=str(spec.get("NodeGroupName") or "ng-%d" % (len(cluster.node_groups) + 1)),
-            machine_type=str(spec.get("MachineType") or "efg1.nvga8n"),
-            image_id=str(spec.get("ImageId") or "i190297961737537046489"),
-            zone_id=str(spec.get("ZoneId") or "cn-wulanchabu-b"),
-        )
+        name = str(spec.get("NodeGroupName") or "ng-%d" % (len(cluster.node_groups) + 1))
+        return self._add_group(cluster, name, str(spec.get("MachineType") or DEFAULT_MACHINE_TYPE), str(spec.get("ImageId") or DEFAULT_IMAGE_ID),
+                               str(spec.get("ZoneId") or DEFAULT_ZONE_ID))
+
+    def _add_group(self, cluster: Cluster, name: str, machine_type: str, image_id: str, zone_id: str, description: str = "") -> NodeGroup:
+        if any(g.name == name for g in cluster.node_groups.values()):
+            raise ApiError(417, "IntegrityError", "The node group name %s already exists in cluster %s." % (name, cluster.cluster_id))
+        group = NodeGroup(self._digits("i12"), name, machine_type, image_id, zone_id, self.clock.now(), description)
         cluster.node_groups[group.node_group_id] = group
         return group
 
@@ -521,12 +588,17 @@ class World:
             raise invalid_parameter("ClusterType", "Valid values: %s." % ", ".join(sorted(TASK_TYPES)))
         groups = params.object_list("NodeGroups") or []
         ignore_failed = params.boolean("IgnoreFailedNodeTasks")
-        tags = params.object_list("Tag") or []
+        tags = self._tags(params, "Tag")
+        names = [str(spec.get("NodeGroupName") or "") for spec in groups]
+        duplicate = next((n for n in names if n and names.count(n) > 1), None)
+        if duplicate:
+            raise ApiError(417, "IntegrityError", "The node group name %s is given twice." % duplicate)
         for spec in groups:
-            self._check_free(spec.get("Nodes") or [])
+            self._check_free(spec.get("Nodes") or [], str(spec.get("MachineType") or DEFAULT_MACHINE_TYPE))
         cluster = self._new_cluster(name, cluster_type, params.get("ClusterDescription", "") or "", self.clock.now())
         cluster.hpn_zone = params.get("HpnZone", "B1") or "B1"
-        cluster.tags = [{"Key": str(t.get("Key", "")), "Value": str(t.get("Value", ""))} for t in tags]
+        cluster.resource_group_id = params.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP) or DEFAULT_RESOURCE_GROUP
+        cluster.tags = tags
         if cluster_type == "AckEdgePro":
             cluster.components = [{"ComponentId": "ack-" + cluster.cluster_id[-8:], "ComponentType": "ACKEdge"}]
         node_ids: List[str] = []
@@ -555,7 +627,7 @@ class World:
                 raise invalid_parameter("NodeGroups", "Amount must be an integer.") from None
             if not spec.get("Nodes") and amount <= 0:
                 raise invalid_parameter("NodeGroups", "Give Nodes or a positive Amount for node group %s." % group.node_group_id)
-            self._check_free(spec.get("Nodes") or [])
+            self._check_free(spec.get("Nodes") or [], group.machine_type)
             plan.append((group, spec.get("Nodes") or [], amount))
         for group, specs, amount in plan:
             node_ids += self._join_nodes(cluster, group, specs, amount)
@@ -619,13 +691,15 @@ class World:
         return {"RequestId": request_id, "TaskId": task.task_id}
 
     def delete_cluster(self, params: Params, request_id: str) -> Dict[str, Any]:
+        """The cluster is ``deleting`` for a while (scenario durations key ``delete``), then gone, its nodes free."""
         self.settle()
         cluster = self._cluster(params)
         self._check_cluster_idle(cluster, "delete")
         self._check_nodes_idle(cluster.node_ids)
-        for node_id in list(cluster.node_ids):
-            self._release(self.nodes[node_id], cluster)
-        del self.clusters[cluster.cluster_id]
+        now = self.clock.now()
+        cluster.state, cluster.update_time = "deleting", now
+        cluster.gone_at = now + float(self.scenario.durations.get("delete", DEFAULT_DELETE_S))
+        self.settle()
         return {"RequestId": request_id}
 
     # API: reads ----------------------------------------------------------------------------
@@ -651,13 +725,18 @@ class World:
             "VSwitchId": cluster.vswitch_id,
             "SecurityGroupId": cluster.security_group_id,
             "ResourceGroupId": cluster.resource_group_id,
+            "Tags": tag_list(cluster.tags),
             "CreateTime": iso_seconds(self.clock.stamp(cluster.create_time)),
             "UpdateTime": lifecycle.fmt_time(self.clock.stamp(cluster.update_time)),
         }
 
     @staticmethod
-    def _page(params: Params, items: List[Any]) -> Tuple[List[Any], str]:
-        size = params.integer("MaxResults", 20, 1, 100)
+    def _page(params: Params, items: List[Any], default_size: int = 20, clamp: bool = False) -> Tuple[List[Any], str]:
+        """One page and the token of the next ("" on the last). ``clamp``: MaxResults below 20 or above 100 become 20 / 100."""
+        if clamp:
+            size = min(100, max(20, params.integer("MaxResults", 20, -(2**31), 2**31)))
+        else:
+            size = params.integer("MaxResults", default_size, 1, 100)
         token = params.get("NextToken")
         start = 0
         if token is not None:
@@ -668,10 +747,22 @@ class World:
         following = start + size
         return page, ("nt-%d" % following if following < len(items) else "")
 
+    @staticmethod
+    def _tags(params: Params, name: str) -> Dict[str, str]:
+        """``Name.N.Key`` / ``Name.N.Value`` as a dict (empty when absent)."""
+        tags: Dict[str, str] = {}
+        for item in params.object_list(name) or []:
+            key = str(item.get("Key") or "")
+            if not key:
+                raise invalid_parameter(name, "Every tag needs a Key.")
+            tags[key] = str(item.get("Value") or "")
+        return tags
+
     def list_clusters(self, params: Params, request_id: str) -> Dict[str, Any]:
         self.settle()
         group = params.get("ResourceGroupId")
-        clusters = [c for c in self.clusters.values() if group is None or c.resource_group_id == group]
+        tags = self._tags(params, "Tags")
+        clusters = [c for c in self.clusters.values() if group in (None, c.resource_group_id) and has_tags(c.tags, tags)]
         page, token = self._page(params, clusters)
         return {
             "RequestId": request_id,
@@ -689,7 +780,7 @@ class World:
                     "ResourceGroupId": c.resource_group_id,
                     "VpcId": c.vpc_id,
                     "Components": {"ComponentType": c.components[0]["ComponentType"]} if c.components else {},
-                    "Tags": list(c.tags),
+                    "Tags": tag_list(c.tags),
                     "CreateTime": str(int(self.clock.stamp(c.create_time))),
                     "UpdateTime": str(int(self.clock.stamp(c.update_time))),
                 }
@@ -719,7 +810,7 @@ class World:
             "VpcId": cluster.vpc_id if cluster else "",
             "VSwitchId": cluster.vswitch_id if cluster else "",
             "Networks": [{"BondName": "bond0", "Ip": node.ip, "SubnetId": "subnet-" + node.node_id[-8:], "VpdId": cluster.vpd_id if cluster else ""}],
-            "Tags": [],
+            "Tags": tag_list(node.tags),
         }
 
     def list_cluster_nodes(self, params: Params, request_id: str) -> Dict[str, Any]:
@@ -727,8 +818,9 @@ class World:
         cluster = self._cluster(params)
         group = params.get("NodeGroupId")
         states = params.string_list("OperatingStates")
+        tags = self._tags(params, "Tags")
         nodes = [self.nodes[n] for n in cluster.node_ids]
-        nodes = [n for n in nodes if (group is None or n.node_group_id == group) and (not states or n.state in states)]
+        nodes = [n for n in nodes if group in (None, n.node_group_id) and (not states or n.state in states) and has_tags(n.tags, tags)]
         page, token = self._page(params, nodes)
         items = []
         for node in page:
@@ -761,6 +853,183 @@ class World:
         )
         return item
 
+    def list_free_nodes(self, params: Params, request_id: str) -> Dict[str, Any]:
+        self.settle()
+        wanted = {"machine_type": params.get("MachineType"), "hpn_zone": params.get("HpnZone")}
+        group = params.get("ResourceGroupId")
+        states = params.string_list("OperatingStates")
+        tags = self._tags(params, "Tags")
+        nodes = [
+            n for n in self.nodes.values()
+            if not n.cluster_id and all(v in (None, getattr(n, k)) for k, v in wanted.items()) and group in (None, DEFAULT_RESOURCE_GROUP)
+            and (not states or n.state in states) and has_tags(n.tags, tags)
+        ]
+        page, token = self._page(params, nodes)
+        items = [
+            {
+                "NodeId": n.node_id,
+                "MachineType": n.machine_type,
+                "HpnZone": n.hpn_zone,
+                "ZoneId": n.zone_id,
+                "Sn": n.sn,
+                "OperatingState": n.state,
+                "HyperNodeId": "",
+                "CommodityCode": "bccluster_eflocomputing_public_cn",
+                "ResourceGroupId": DEFAULT_RESOURCE_GROUP,
+                "Tags": tag_list(n.tags),
+                "CreateTime": iso_seconds(self.clock.stamp(n.create_time)),
+                "ExpiredTime": iso_seconds(self.clock.stamp(n.create_time) + NODE_LIFETIME_S),
+            }
+            for n in page
+        ]
+        return {"RequestId": request_id, "NextToken": token, "Nodes": items}
+
+    def list_node_groups(self, params: Params, request_id: str) -> Dict[str, Any]:
+        self.settle()
+        clusters = [self._cluster(params)] if params.get("ClusterId") else list(self.clusters.values())
+        group_id = params.get("NodeGroupId")
+        groups = [(c, g) for c in clusters for g in c.node_groups.values() if group_id in (None, g.node_group_id)]
+        page, token = self._page(params, groups, clamp=True)
+        items = []
+        for cluster, group in page:
+            items.append(
+                {
+                    "ClusterId": cluster.cluster_id,
+                    "ClusterName": cluster.name,
+                    "GroupId": group.node_group_id,
+                    "GroupName": group.name,
+                    "Description": group.description,
+                    "MachineType": group.machine_type,
+                    "ImageId": group.image_id,
+                    "ImageName": "Alibaba Cloud Linux 3 (%s)" % group.image_id,
+                    "ZoneId": group.zone_id,
+                    "NodeCount": sum(1 for n in cluster.node_ids if self.nodes[n].node_group_id == group.node_group_id),
+                    "FileSystemMountEnabled": False,
+                    "VirtualGpuEnabled": False,
+                    "CreateTime": iso_seconds(self.clock.stamp(group.create_time)),
+                    "UpdateTime": iso_seconds(self.clock.stamp(group.create_time)),
+                }
+            )
+        return {"RequestId": request_id, "NextToken": token, "Groups": items}
+
+    def create_node_group(self, params: Params, request_id: str) -> Dict[str, Any]:
+        self.settle()
+        cluster = self._cluster(params)
+        spec = params.structured("NodeGroup")
+        if spec is None:
+            raise missing_parameter("NodeGroup")
+        if not isinstance(spec, dict):
+            raise invalid_parameter("NodeGroup", "Expected an object.")
+        for key in ("NodeGroupName", "MachineType", "Az", "ImageId"):
+            if not spec.get(key):
+                raise missing_parameter("NodeGroup." + key)
+        self._check_cluster_idle(cluster, "create a node group")
+        group = self._add_group(cluster, str(spec["NodeGroupName"]), str(spec["MachineType"]), str(spec["ImageId"]), str(spec["Az"]),
+                                str(spec.get("NodeGroupDescription") or ""))
+        return {"RequestId": request_id, "NodeGroupId": group.node_group_id, "NodeGroupName": group.name}
+
+    def delete_node_group(self, params: Params, request_id: str) -> Dict[str, Any]:
+        self.settle()
+        cluster = self._cluster(params)
+        group_id = params.require("NodeGroupId")
+        if group_id not in cluster.node_groups:
+            raise not_found("NodeGroup", group_id)
+        self._check_cluster_idle(cluster, "delete a node group")
+        count = sum(1 for n in cluster.node_ids if self.nodes[n].node_group_id == group_id)
+        if count:
+            raise ApiError(400, "NodeGroupNotEmpty", "The node group %s still has %d nodes; shrink them first." % (group_id, count))
+        del cluster.node_groups[group_id]
+        return {"RequestId": request_id}
+
+    # API: tags ------------------------------------------------------------------------------
+    def _tagged(self, params: Params, required: bool) -> Tuple[str, List[Tuple[str, Dict[str, str]]]]:
+        """The resource type and (id, tags) of the resources named by ``ResourceId.N`` (all of that type when not required and absent)."""
+        kind = params.require("ResourceType")
+        if kind not in TAG_RESOURCE_TYPES:
+            raise invalid_parameter("ResourceType", "Valid values: %s." % ", ".join(TAG_RESOURCE_TYPES))
+        ids = params.string_list("ResourceId") or []
+        if not ids:
+            if required:
+                raise missing_parameter("ResourceId")
+            if kind == "Cluster":
+                return kind, [(c.cluster_id, c.tags) for c in self.clusters.values()]
+            return kind, [(n.node_id, n.tags) for n in self.nodes.values()]
+        found: List[Tuple[str, Dict[str, str]]] = []
+        for ident in dict.fromkeys(ids):
+            if kind == "Cluster":
+                found.append((ident, self._cluster_by_id(ident).tags))
+                continue
+            node = self.nodes.get(ident)
+            if node is None:
+                raise not_found("Node", ident)
+            found.append((ident, node.tags))
+        return kind, found
+
+    def tag_resources(self, params: Params, request_id: str) -> Dict[str, Any]:
+        self.settle()
+        _kind, resources = self._tagged(params, required=True)
+        tags = self._tags(params, "Tag")
+        if not tags:
+            raise missing_parameter("Tag")
+        for ident, current in resources:
+            if len(set(current) | set(tags)) > MAX_TAGS:
+                raise invalid_parameter("Tag", "The resource %s would have more than %d tags." % (ident, MAX_TAGS))
+        for _ident, current in resources:
+            current.update(tags)
+        return {"RequestId": request_id}
+
+    def untag_resources(self, params: Params, request_id: str) -> Dict[str, Any]:
+        """``TagKey.N`` removes those keys; without keys, ``All=true`` removes every tag."""
+        self.settle()
+        _kind, resources = self._tagged(params, required=True)
+        keys = params.string_list("TagKey") or []
+        remove_all = params.boolean("All")
+        for _ident, current in resources:
+            for key in keys or (list(current) if remove_all else []):
+                current.pop(key, None)
+        return {"RequestId": request_id}
+
+    def list_tag_resources(self, params: Params, request_id: str) -> Dict[str, Any]:
+        """One entry per resource and tag, for the resources that carry every ``Tag.N`` asked for; 50 a page."""
+        self.settle()
+        kind, resources = self._tagged(params, required=False)
+        wanted = self._tags(params, "Tag")
+        entries = [(ident, key, value) for ident, tags in resources if has_tags(tags, wanted) for key, value in tags.items()]
+        page, token = self._page(params, entries, default_size=50)
+        items = [{"ResourceId": ident, "ResourceType": kind, "TagKey": key, "TagValue": value} for ident, key, value in page]
+        return {"RequestId": request_id, "NextToken": token, "TagResources": {"TagResource": items}}
+
+    # control: a ready cluster ---------------------------------------------------------------
+    def create_control_cluster(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        """``POST /_sim/clusters``: a ``running`` cluster with node groups of new ``Using`` nodes, at once (no task)."""
+        cluster_type = str(spec.get("cluster_type") or "Lite")
+        if cluster_type not in TASK_TYPES:
+            raise ValueError("cluster_type must be one of %s" % ", ".join(sorted(TASK_TYPES)))
+        groups = spec.get("node_groups") or []
+        tags = spec.get("tags") or {}
+        if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups) or not isinstance(tags, dict):
+            raise ValueError("node_groups must be a list of objects and tags an object")
+        counts = [int(g.get("node_count", 0)) for g in groups]
+        if any(c < 0 for c in counts) or sum(counts) > MAX_CONTROL_NODES:
+            raise ValueError("node_count must be 0 or more, %d nodes in all at most" % MAX_CONTROL_NODES)
+        names = [str(g.get("name") or "ng-%d" % (index + 1)) for index, g in enumerate(groups)]
+        if len(set(names)) < len(names):
+            raise ValueError("node group names must differ")
+        now = self.clock.now()
+        cluster = self._new_cluster(str(spec.get("name") or "sim-cluster"), cluster_type, str(spec.get("description") or ""), now)
+        cluster.hpn_zone = str(spec.get("hpn_zone") or "B1")
+        cluster.tags = {str(k): str(v) for k, v in tags.items()}
+        answer: Dict[str, Any] = {"cluster_id": cluster.cluster_id, "node_groups": []}
+        for group_spec, count, name in zip(groups, counts, names):
+            group = self._add_group(cluster, name, str(group_spec.get("machine_type") or DEFAULT_MACHINE_TYPE),
+                                    str(group_spec.get("image_id") or DEFAULT_IMAGE_ID), str(group_spec.get("zone_id") or DEFAULT_ZONE_ID))
+            node_ids = self._join_nodes(cluster, group, [], count)
+            for node_id in node_ids:
+                self.nodes[node_id].state = "Using"
+                self.nodes[node_id].hpn_zone = cluster.hpn_zone
+            answer["node_groups"].append({"node_group_id": group.node_group_id, "name": name, "node_ids": node_ids})
+        return answer
+
     def handlers(self) -> Dict[str, Callable[[Params, str], Dict[str, Any]]]:
         return {
             "DescribeTask": self.describe_task,
@@ -775,4 +1044,11 @@ class World:
             "ListClusterNodes": self.list_cluster_nodes,
             "DescribeNode": self.describe_node,
             "DeleteCluster": self.delete_cluster,
+            "ListFreeNodes": self.list_free_nodes,
+            "ListNodeGroups": self.list_node_groups,
+            "CreateNodeGroup": self.create_node_group,
+            "DeleteNodeGroup": self.delete_node_group,
+            "TagResources": self.tag_resources,
+            "UntagResources": self.untag_resources,
+            "ListTagResources": self.list_tag_resources,
         }

@@ -282,11 +282,23 @@ def test_reboot_and_stop(sim: Sim) -> None:
     assert sim.describe(stop)["TaskState"] == "execution_success"
 
 
-def test_delete_cluster(sim: Sim) -> None:
+def test_delete_cluster_takes_a_while_then_the_cluster_is_gone(sim: Sim) -> None:
+    sim.control("PUT", "/_sim/scenario", {"durations": {"delete": 40}})
     assert set(_api(sim, "DeleteCluster", {"ClusterId": DEMO_CLUSTER_ID})) == {"RequestId"}
-    assert sim.call("DescribeCluster", {"ClusterId": DEMO_CLUSTER_ID}).status == 404
+    assert _cluster_state(sim) == "deleting"
+    assert [c["OperatingState"] for c in _api(sim, "ListClusters", {})["Clusters"]] == ["deleting"]
+    for action, params in (("DeleteCluster", {}), ("RebootNodes", {"Nodes": json.dumps([DEMO_NODES[0]])})):
+        assert sim.call(action, dict(params, ClusterId=DEMO_CLUSTER_ID)).json["Code"] == "OperationConflict"
+    sim.advance(39)
+    assert _cluster_state(sim) == "deleting"
+    sim.advance(2)
+    answer = sim.call("DescribeCluster", {"ClusterId": DEMO_CLUSTER_ID})
+    assert (answer.status, answer.json["Code"]) == (404, "RESOURCE_NOT_FOUND")
+    assert sim.call("DescribeCluster", {"ClusterId": "i110000000000000000000"}).json["Code"] == "InvalidClusterId.NotFound"
     assert _api(sim, "ListClusters", {})["Clusters"] == []
     assert _api(sim, "DescribeNode", {"NodeId": DEMO_NODES[0]})["OperatingState"] == "Unused"
+    free = _api(sim, "ListFreeNodes", {"MaxResults": "100"})["Nodes"]
+    assert set(DEMO_NODES) <= {n["NodeId"] for n in free}
 
 
 def test_list_shapes_and_paging(sim: Sim) -> None:
