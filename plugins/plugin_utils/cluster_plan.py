@@ -226,21 +226,20 @@ def group_steps(wanted: Mapping[str, Any], current: Current) -> tuple:
             creates.append(Step("CreateNodeGroup", {"ClusterId": cluster_id, "NodeGroup": compact({
                 "NodeGroupName": group["name"], "NodeGroupDescription": group.get("description"), "MachineType": group.get("machine_type"),
                 "Az": group.get("zone_id"), "ImageId": group.get("image_id")})}))
-            missing = group.get("nodes") or []
         else:
             for option, value in (("machine_type", have.machine_type), ("zone_id", have.zone_id), ("image_id", have.image_id)):
                 if group.get(option) and value and group[option] != value:
                     raise refusal("node_groups[%s].%s" % (group["name"], option), value, group[option])
-            missing = []
-            for node in group.get("nodes") or []:
-                where = node_group.get(node["node_id"])
-                if where is None:
-                    missing.append(node)
-                elif where != have.node_group_id:
-                    raise ConfigurationError(
-                        "node %s is in node group %s of the cluster, not in %s: a node cannot move between groups here; list it "
-                        "under %s, or remove it (purge_nodes) and add it again in a later run." % (
-                            node["node_id"], names.get(where, where), group["name"], names.get(where, where)))
+        missing = []
+        for node in group.get("nodes") or []:
+            where = node_group.get(node["node_id"])
+            if where is None:
+                missing.append(node)
+            elif have is None or where != have.node_group_id:
+                raise ConfigurationError(
+                    "node %s is in node group %s of the cluster, not in %s: a node cannot move between groups here; list it "
+                    "under %s, or remove it (purge_nodes) and add it again in a later run." % (
+                        node["node_id"], names.get(where, where), group["name"], names.get(where, where)))
         listed.update(node_ids(group))
         if missing:
             item = {"NodeGroupId": have.node_group_id} if have is not None else {"NodeGroupName": group["name"]}
