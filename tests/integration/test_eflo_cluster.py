@@ -142,3 +142,16 @@ def test_refusals(sim, run_playbook):
     assert twins.rc != 0 and "2 clusters are named twin" in result(twins)["msg"]
     by_id = run(sim, run_playbook, cluster_id="i000000000000000000404")
     assert by_id.rc != 0 and "give its name" in result(by_id)["msg"]
+
+
+def test_lifecycle_playbook(sim, run_playbook):
+    nodes = {"eflo_nodes": [{"node_id": FREE[0], "hostname": "gpu-0c"}], "eflo_extra_nodes": [{"node_id": FREE[1], "hostname": "gpu-0d"}]}
+    sim.control("DELETE", "/_sim/requests")
+    done = run_playbook("playbooks/cluster_lifecycle.yml", dict(sim.extra_vars, **nodes), env=sim.env)
+    assert done.rc == 0, done.explain()
+    steps = ("Create the cluster with its first nodes", "Grow it by the extra nodes", "Shrink it back to the first nodes",
+             "Delete it and wait until it is gone")
+    assert [done.task(name)["result"]["changed"] for name in steps] == [True] * 4
+    assert mutating(sim) == {"CreateCluster": 1, "ExtendCluster": 1, "ShrinkCluster": 1, "DeleteCluster": 1}
+    assert done.task(steps[2])["result"]["diff"]["after"]["node_groups"] == {"ng-gpu": [FREE[0]]}
+    assert "tasks started 3" in done.stdout
