@@ -126,17 +126,17 @@ class ClusterRun:
     def run(self, wanted: Mapping[str, Any], check_mode: bool) -> Outcome:
         """Find, resume, plan, and (outside check mode) call and wait."""
         cluster = find_cluster(self.call, wanted)
-        resumed = None
+        resumed, tasks = None, []
         if cluster is not None and cluster_plan.is_busy(cluster) and not check_mode:
             resumed = cluster.task_id
             waited = self.wait_tasks([resumed])
+            tasks = list(waited.get("tasks") or [])
             if waited.get("failed"):
-                return Outcome(Plan([], {}), cluster=cluster_to_dict(cluster), tasks=waited.get("tasks") or [], failure=waited,
-                               resumed_task_id=resumed)
+                return Outcome(Plan([], {}), cluster=cluster_to_dict(cluster), tasks=tasks, failure=waited, resumed_task_id=resumed)
             cluster = find_cluster(self.call, dict(wanted, cluster_id=cluster.cluster_id))
         current = read_current(self.call, cluster)
         plan = cluster_plan.plan(wanted, current)
-        outcome = Outcome(plan, cluster=cluster_view(current), resumed_task_id=resumed)
+        outcome = Outcome(plan, cluster=cluster_view(current), tasks=tasks, resumed_task_id=resumed)
         if check_mode or not plan.changed:
             if not check_mode and wanted.get("state") == "absent" and cluster is not None and wanted.get("wait", True):
                 self.wait_gone(cluster.cluster_id)  # a deletion that was already going on

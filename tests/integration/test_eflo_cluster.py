@@ -120,6 +120,20 @@ def test_relaunch_resumes_the_running_task(sim, run_playbook):
     assert mutating(sim) == {} and result(resumed)["cluster"]["operating_state"] == "running"
 
 
+def test_relaunch_after_the_job_was_stopped_mid_wait(sim, run_playbook):
+    sim.control("PUT", "/_sim/scenario", {"durations": {"initialize": 8}})
+    stopped = run(sim, run_playbook, name="c7", node_groups=[group(FREE[0])], task_timeout=3)
+    assert stopped.rc != 0 and "timed out" in stopped.stdout.lower() + stopped.stderr.lower(), stopped.explain()
+    assert mutating(sim) == {"CreateCluster": 1} and calls(sim).get("DescribeTask")
+    task_id = sim.control("GET", "/_sim/tasks")["tasks"][0]["task_id"]
+
+    relaunched = run(sim, run_playbook, name="c7", node_groups=[group(FREE[0])])
+    assert relaunched.rc == 0, relaunched.explain()
+    assert result(relaunched)["resumed_task_id"] == task_id and mutating(sim) == {}
+    assert [(t["task_id"], t["task_state"]) for t in result(relaunched)["tasks"]] == [(task_id, "execution_success")]
+    assert [n["node_id"] for n in result(relaunched)["cluster"]["node_groups"][0]["nodes"]] == [FREE[0]]
+
+
 def test_absent_twice(sim, run_playbook):
     assert run(sim, run_playbook, name="c5").rc == 0
     deleted = run(sim, run_playbook, name="c5", state="absent")

@@ -124,7 +124,7 @@ def test_a_busy_cluster_is_waited_for_then_planned():
     service.describe = [cluster("expanding", "t0")]
     outcome = make_run(service, waits).run(wanted(node_groups=group("n1")), check_mode=False)
     assert waits == [["t0"]] and outcome.resumed_task_id == "t0" and not outcome.plan.changed
-    assert outcome.to_result(False)["resumed_task_id"] == "t0"
+    assert outcome.to_result(False)["resumed_task_id"] == "t0" and outcome.tasks == [{"task_id": "t0"}]
 
 
 def test_shrink_is_waited_for_before_extend_even_without_wait():
