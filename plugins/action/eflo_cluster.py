@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List
 
-from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import CONTROLLER_NOTE
+from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import ASYNC_MSG, CONTROLLER_NOTE
 from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import ActionModule as TaskWaitAction
 from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import wait_config
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import cluster_spec, wait_defaults
@@ -27,6 +27,7 @@ class ActionModule(TaskWaitAction):
     """Create, grow, shrink, tag or delete an eflo cluster (see the doc-only module for the options)."""
 
     name = "eflo_cluster"
+    async_msg = ASYNC_MSG.replace("eflo_task_wait", name).replace("the timeout option", "wait_timeout")
 
     def wait(self, secrets: List[str]) -> Dict[str, Any]:
         """Validate, build the client, run; the result dict (EfloError / AnsibleActionFail raised)."""

@@ -214,6 +214,7 @@ class ActionModule(ActionBase):
     _supports_async = False
     _supports_check_mode = True
     name = NAME  # the plugin's name in messages and progress lines
+    async_msg = ASYNC_MSG
 
     # injectable for tests (unit tests drive the engine with a fake clock)
     clock: Callable[[], float] = staticmethod(time.monotonic)
@@ -230,7 +231,7 @@ class ActionModule(ActionBase):
     # ---------------------------------------------------------------------------------------------- entry
     def run(self, tmp: Optional[str] = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         if self._task.async_val:
-            return {"failed": True, "changed": False, "msg": ASYNC_MSG}
+            return {"failed": True, "changed": False, "msg": self.async_msg}
         result = super().run(tmp, task_vars)
         del tmp
         secrets: List[str] = []

@@ -29,11 +29,11 @@ def sim(simulator: Any) -> Any:
     return simulator
 
 
-def run(sim: Any, run_playbook: Any, check: bool = False, **options: Any) -> Any:
+def run(sim: Any, run_playbook: Any, check: bool = False, verbosity: int = 0, **options: Any) -> Any:
     """One eflo_cluster run (``c_<option>`` extra vars); clears the request counts first."""
     sim.control("DELETE", "/_sim/requests")
     extra = dict(sim.extra_vars, **{"c_%s" % key: value for key, value in options.items()})
-    return run_playbook(PLAYBOOK, extra, env=sim.env, check=check)
+    return run_playbook(PLAYBOOK, extra, env=sim.env, check=check, verbosity=verbosity)
 
 
 def calls(sim: Any) -> Dict[str, int]:
@@ -54,12 +54,13 @@ def group(*node_ids: str, **extra: Any) -> Dict[str, Any]:
 
 def test_create_check_mode_create_and_second_run(sim, run_playbook):
     wanted = {"name": "c1", "cluster_type": "Lite", "tags": {"team": "ml"}, "node_groups": [group(FREE[0])]}
-    checked = run(sim, run_playbook, check=True, **wanted)
+    checked = run(sim, run_playbook, check=True, verbosity=4, **wanted)
     assert checked.rc == 0, checked.explain()
     planned = result(checked)
     assert planned["changed"] is True and [step["action"] for step in planned["plan"]] == ["CreateCluster"]
     assert planned["plan"][0]["params"]["NodeGroups"][0]["Nodes"][0]["LoginPassword"] == "********"
-    assert "NodePassw0rd!x" not in checked.stdout
+    played = checked.stdout[checked.stdout.index("PLAY ["):]  # -vvvv first echoes the command line, extra vars included
+    assert "NodePassw0rd!x" not in played + checked.stderr and '"LoginPassword": "********"' in played
     assert planned["diff"]["after"] == {"node_groups": {"ng-a": [FREE[0]]}, "tags": {"team": "ml"}}
     assert mutating(sim) == {}
 
@@ -156,6 +157,9 @@ def test_refusals(sim, run_playbook):
     assert twins.rc != 0 and "2 clusters are named twin" in result(twins)["msg"]
     by_id = run(sim, run_playbook, cluster_id="i000000000000000000404")
     assert by_id.rc != 0 and "give its name" in result(by_id)["msg"]
+    nameless = run(sim, run_playbook, node_groups=[{"nodes": []}])
+    assert nameless.rc != 0 and result(nameless)["msg"].startswith("eflo_cluster: ") and "name" in result(nameless)["msg"]
+    assert "Traceback" not in nameless.stdout + nameless.stderr
 
 
 def test_lifecycle_playbook(sim, run_playbook):
