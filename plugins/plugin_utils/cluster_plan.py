@@ -101,7 +101,7 @@ def plan(wanted: Mapping[str, Any], current: Current) -> Plan:
     Raises ConfigurationError for a create-only change (naming the field) or a node listed in two groups."""
     before = state_view(current)
     if wanted.get("state") == "absent":
-        if current.cluster is None:
+        if current.cluster is None or is_gone(current.cluster):  # a deletion under way is only waited for
             return Plan([], {"before": before, "after": {}})
         return Plan([Step("DeleteCluster", {"ClusterId": current.cluster.cluster_id})], {"before": before, "after": {}})
     check_nodes_listed_once(wanted.get("node_groups") or [])

@@ -44,7 +44,8 @@ class Outcome:
 
     def to_result(self, check_mode: bool) -> Dict[str, Any]:
         result: Dict[str, Any] = {
-            "changed": self.plan.changed if check_mode or not self.failure else self.calls > 0, "cluster": self.cluster or {}, "task_ids": self.task_ids, "tasks": self.tasks,
+            "changed": self.plan.changed if check_mode or not self.failure else self.calls > 0,
+            "cluster": self.cluster or {}, "task_ids": self.task_ids, "tasks": self.tasks,
             "plan": [step.to_dict() for step in self.plan.steps], "diff": self.plan.diff,
         }
         if self.plan.warnings:

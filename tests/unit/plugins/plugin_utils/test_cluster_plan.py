@@ -66,6 +66,7 @@ def test_a_cluster_given_by_id_is_never_created():
 
 def test_absent():
     assert plan(wanted(state="absent"), Current()).steps == []
+    assert plan(wanted(state="absent"), current(OperatingState="deleting")).steps == []
     result = plan(wanted(state="absent"), current())
     assert [s.to_dict() for s in result.steps] == [{"action": "DeleteCluster", "params": {"ClusterId": CID}}]
     assert result.diff == {"before": {"node_groups": {"ng-a": ["n1", "n2"], "ng-b": []}, "tags": {"team": "ml"}}, "after": {}}

@@ -177,6 +177,20 @@ def test_absent_times_out_naming_the_state_and_a_fatal_error_ends_at_once():
         make_run(forbidden, []).run(wanted(state="absent"), check_mode=False)
 
 
+def test_absent_while_deleting_only_waits():
+    service = FakeService(cluster("deleting"))
+    service.describe = [cluster("deleting"), cluster("deleting"), None]
+    outcome = make_run(service, []).run(wanted(state="absent"), check_mode=False)
+    assert service.mutating() == [] and not outcome.plan.changed and outcome.cluster == {}
+    assert [c[0] for c in service.calls].count("DescribeCluster") == 3
+
+
+def test_a_failed_resumed_task_fails_the_run_before_any_plan():
+    service, waits = FakeService(cluster("initializing", "t0")), []
+    result = make_run(service, waits, failed=True).run(wanted(node_groups=group("n1")), check_mode=False).to_result(False)
+    assert result["failed"] and not result["changed"] and result["resumed_task_id"] == "t0" and service.mutating() == []
+
+
 def test_absent_twice_and_a_missing_cluster_id():
     service = FakeService(None)
     assert not make_run(service, []).run(wanted(state="absent"), check_mode=False).plan.changed
