@@ -138,6 +138,9 @@ class ClusterRun:
         current = read_current(self.call, cluster)
         plan = cluster_plan.plan(wanted, current)
         outcome = Outcome(plan, cluster=cluster_view(current), tasks=tasks, resumed_task_id=resumed)
+        if check_mode and cluster is not None and cluster_plan.is_busy(cluster):
+            plan.warnings.append("The cluster is %s (task %s): a run outside check mode waits for that task first, then plans "
+                                 "from the state it leaves." % (cluster.operating_state, cluster.task_id))
         if check_mode or not plan.changed:
             if not check_mode and wanted.get("state") == "absent" and cluster is not None and wanted.get("wait", True):
                 self.wait_gone(cluster.cluster_id)  # a deletion that was already going on

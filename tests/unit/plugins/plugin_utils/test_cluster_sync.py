@@ -127,6 +127,12 @@ def test_a_busy_cluster_is_waited_for_then_planned():
     assert outcome.to_result(False)["resumed_task_id"] == "t0" and outcome.tasks == [{"task_id": "t0"}]
 
 
+def test_check_mode_does_not_wait_for_a_busy_cluster_and_says_so():
+    service, waits = FakeService(cluster("expanding", "t0"), ["n1"]), []
+    result = make_run(service, waits).run(wanted(node_groups=group("n1")), check_mode=True).to_result(True)
+    assert waits == [] and "task t0" in result["warnings"][0] and not result["changed"]
+
+
 def test_shrink_is_waited_for_before_extend_even_without_wait():
     service, waits = FakeService(cluster(), ["n1", "n2"]), []
     outcome = make_run(service, waits).run(wanted(node_groups=group("n1", "n3"), purge_nodes=True, wait=False), check_mode=False)
