@@ -201,12 +201,15 @@ def test_list_free_nodes_is_a_seeded_pool_with_filters_and_pages(sim: Sim) -> No
     assert answer.status == 400 and DEMO_NODES[0] in answer.json["error"]
 
 
+def _extend(cluster_id: str, group_id: str, node_ids: List[str]) -> Any:
+    nodes = [models.ExtendClusterRequestNodeGroupsNodes(node_id=n, hostname="h-" + n[-3:]) for n in node_ids]
+    return models.ExtendClusterRequest(cluster_id=cluster_id, node_groups=[models.ExtendClusterRequestNodeGroups(node_group_id=group_id, nodes=nodes)])
+
+
 def test_nodes_come_from_the_free_pool_and_go_back_to_it(sim: Sim) -> None:
     client = _client(sim)
     free = [n.node_id for n in _free(client, machine_type="efg1.nvga8n", hpn_zone="B1")][:2]
-    nodes = [models.ExtendClusterRequestNodeGroupsNodes(node_id=n, hostname="h-" + n[-3:]) for n in free]
-    extend = models.ExtendClusterRequest(cluster_id=DEMO_CLUSTER_ID, node_groups=[models.ExtendClusterRequestNodeGroups(node_group_id=DEMO_NODE_GROUP_ID, nodes=nodes)])
-    client.extend_cluster(extend)
+    client.extend_cluster(_extend(DEMO_CLUSTER_ID, DEMO_NODE_GROUP_ID, free))
     assert not set(free) & {n.node_id for n in _free(client)}
     sim.advance(2000)
     shrink = models.ShrinkClusterRequest(cluster_id=DEMO_CLUSTER_ID, node_groups=[
@@ -230,15 +233,12 @@ def _create(client: Any, name: str, nodes: List[str], group: str = "ng-a", machi
 
 def test_refusals_of_the_service(sim: Sim) -> None:
     client = _client(sim)
-    group = models.ExtendClusterRequestNodeGroups
-    node = models.ExtendClusterRequestNodeGroupsNodes
     other = _create(client, "other", [DEMO_FREE_NODES[0]])
     # a node in another cluster, an unknown node, a node of another machine type
-    in_other = models.ExtendClusterRequest(cluster_id=DEMO_CLUSTER_ID, node_groups=[group(node_group_id=DEMO_NODE_GROUP_ID, nodes=[node(node_id=DEMO_FREE_NODES[0])])])
-    err = _client_error(lambda: client.extend_cluster(in_other))
+    err = _client_error(lambda: client.extend_cluster(_extend(DEMO_CLUSTER_ID, DEMO_NODE_GROUP_ID, [DEMO_FREE_NODES[0]])))
     assert (err.code, err.data["statusCode"]) == ("NodeInCluster", 400) and other.cluster_id in err.message
-    unknown = models.ExtendClusterRequest(cluster_id=DEMO_CLUSTER_ID, node_groups=[group(node_group_id=DEMO_NODE_GROUP_ID, nodes=[node(node_id="e01-cn-nosuchnode0")])])
-    assert _client_error(lambda: client.extend_cluster(unknown)).code == "InvalidNodeId.NotFound"
+    err = _client_error(lambda: client.extend_cluster(_extend(DEMO_CLUSTER_ID, DEMO_NODE_GROUP_ID, ["e01-cn-nosuchnode0"])))
+    assert (err.code, err.data["statusCode"]) == ("InvalidNodeId.NotFound", 404)
     h8 = [n.node_id for n in _free(client, machine_type="efg1.nvgh8n")][0]
     assert _client_error(lambda: _create(client, "wrong-type", [h8])).code == "InvalidParameter"
     assert _create(client, "right-type", [h8], machine_type="efg1.nvgh8n").task_id
@@ -247,7 +247,7 @@ def test_refusals_of_the_service(sim: Sim) -> None:
     free = [n.node_id for n in _free(client, machine_type="efg1.nvga8n")][0]
     ng_id = client.list_node_groups(models.ListNodeGroupsRequest(cluster_id=busy)).body.groups[0].group_id
     calls = [
-        lambda: client.extend_cluster(models.ExtendClusterRequest(cluster_id=busy, node_groups=[group(node_group_id=ng_id, nodes=[node(node_id=free)])])),
+        lambda: client.extend_cluster(_extend(busy, ng_id, [free])),
         lambda: client.delete_cluster(models.DeleteClusterRequest(cluster_id=busy)),
         lambda: client.create_node_group(models.CreateNodeGroupRequest(cluster_id=busy, node_group=models.CreateNodeGroupRequestNodeGroup(
             node_group_name="ng-b", machine_type="efg1.nvga8n", az="cn-wulanchabu-b", image_id="i1"))),

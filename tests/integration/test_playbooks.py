@@ -73,6 +73,7 @@ def test_initialize_cluster_example_in_check_mode_sends_nothing(simulator, run_p
 
 def test_extend_cluster_example_waits_for_an_inventory_of_clusters_in_one_batch(simulator, run_playbook):
     # a second cluster, created and initialized before the pipeline runs
+    simulator.control("POST", "/_sim/free-nodes", {"node_ids": ["e01-cn-examplb0001"]})
     node_groups = [{"NodeGroupName": "ng-b", "MachineType": "efg1.nvga8n", "ImageId": "i190297201634099844192",
                     "ZoneId": "cn-wulanchabu-b", "Nodes": [{"NodeId": "e01-cn-examplb0001", "Hostname": "b1"}]}]
     second = signed_call(simulator, "CreateCluster", {"ClusterName": "example-b", "ClusterType": "Lite",

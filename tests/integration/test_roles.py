@@ -134,6 +134,7 @@ def test_extend_waits_for_a_registered_result_and_post_checks(simulator, run_pla
 
 def test_initialize_accepts_a_loop_result_and_checks_every_cluster(simulator, run_playbook):
     scenario(simulator, durations={"initialize": 3})
+    simulator.control("POST", "/_sim/free-nodes", {"node_ids": ["e01-cn-itesta00001", "e01-cn-itesta00002", "e01-cn-itestb00001"]})
     calls = [create_call("itest-a", ["e01-cn-itesta00001", "e01-cn-itesta00002"]),
              create_call("itest-b", ["e01-cn-itestb00001"])]
     run = run_role(run_playbook, simulator, test_entry="initialize", test_start=calls, test_input="loop")
