@@ -213,6 +213,8 @@ class ActionModule(ActionBase):
 
     _supports_async = False
     _supports_check_mode = True
+    name = NAME  # the plugin's name in messages and progress lines
+    async_msg = ASYNC_MSG
 
     # injectable for tests (unit tests drive the engine with a fake clock)
     clock: Callable[[], float] = staticmethod(time.monotonic)
@@ -229,7 +231,7 @@ class ActionModule(ActionBase):
     # ---------------------------------------------------------------------------------------------- entry
     def run(self, tmp: Optional[str] = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         if self._task.async_val:
-            return {"failed": True, "changed": False, "msg": ASYNC_MSG}
+            return {"failed": True, "changed": False, "msg": self.async_msg}
         result = super().run(tmp, task_vars)
         del tmp
         secrets: List[str] = []
@@ -239,14 +241,14 @@ class ActionModule(ActionBase):
             result.update(failure_result(err))
             result.update(failed=True, changed=False)
         except AnsibleActionFail as err:
-            result.update(failed=True, changed=False, msg="%s: %s" % (NAME, validation_message(err.message)))
+            result.update(failed=True, changed=False, msg="%s: %s" % (self.name, validation_message(err.message)))
         except AnsibleError:
             raise  # Ansible's own flow control (task timeout ...): let the executor report it
         except Exception as err:  # pylint: disable=broad-exception-caught
             self._display.vvv(self.scrub(traceback.format_exc(), secrets))
             result.update(failed=True, changed=False, msg=(
                 "%s failed unexpectedly: %s: %s. This is a bug in the alibabacloud.eflo collection: please report it "
-                "with the output of the task run with -vvv (secrets are masked)." % (NAME, type(err).__name__, err)))
+                "with the output of the task run with -vvv (secrets are masked)." % (self.name, type(err).__name__, err)))
         return self.scrub(result, secrets)
 
     @staticmethod
@@ -293,30 +295,42 @@ class ActionModule(ActionBase):
 
     def poll_until_done(self, ids: List[str], config: waiter.WaitConfig, args: Mapping[str, Any], secrets: List[str]) -> Dict[str, Any]:
         """One client (credentials resolved once), the engine, the documented result."""
+        client, source = self.open_client(self.client_params(args), secrets)
+        try:
+            result = self.wait_with(client, source, ids, config, args["task_details"], secrets)
+        finally:
+            client.close()
+        result["changed"] = False
+        result["credentials_source"] = source
+        return result
+
+    def open_client(self, params: Mapping[str, Any], secrets: List[str]) -> Tuple[Any, str]:
+        """The run's client (credentials resolved once, their secrets added to ``secrets``) and the credentials source."""
         env = self.environment()
         client, credentials = build_client_with_credentials(  # HOME as the modules see it (task environment first)
-            self.client_params(args), env, env.get("HOME") or os.path.expanduser("~"),
+            params, env, env.get("HOME") or os.path.expanduser("~"),
             user_agent="ansible-core/%s" % ANSIBLE_VERSION, **self.client_kwargs()
         )
         secrets.extend(s for s in (credentials.access_key_secret, credentials.security_token) if s)
+        return client, credentials.source
+
+    def wait_with(self, client: Any, source: str, ids: List[str], config: waiter.WaitConfig, task_details: str,
+                  secrets: Sequence[str]) -> Dict[str, Any]:
+        """The engine's result for ``ids``, polled with ``client`` (progress lines shown)."""
         poller = Poller(client, poll_workers(config.max_rate), clock=self.clock)
         try:
-            self.show_setup(config, client, credentials.source, poller.workers, secrets)
+            self.show_setup(config, client, source, poller.workers, secrets)
             outcome = waiter.wait_for_tasks(
                 ids, poller, config, clock=self.clock, sleep=self.sleep, rng=self.rng(),
-                on_event=lambda event: self.show_event(event, secrets), task_details=args["task_details"],
+                on_event=lambda event: self.show_event(event, secrets), task_details=task_details,
             )
         finally:
             poller.close()
-            client.close()
-        result = outcome.to_result()
-        result["changed"] = False
-        result["credentials_source"] = credentials.source
-        return result
+        return outcome.to_result()
 
     def skip(self) -> Dict[str, Any]:
         """Check mode without a task id: nothing to poll (the line shows at default verbosity, unlike a skip msg)."""
-        self._display.display("%s: %s" % (NAME, CHECK_MODE_SKIP_MSG))
+        self._display.display("%s: %s" % (self.name, CHECK_MODE_SKIP_MSG))
         return dict(empty_result(CHECK_MODE_SKIP_MSG), skipped=True)
 
     @staticmethod
@@ -334,7 +348,7 @@ class ActionModule(ActionBase):
             try:
                 value = self._templar.template(item) if self._templar is not None else item
             except AnsibleError as err:
-                self._display.warning("%s: ignored an environment entry that could not be templated: %s" % (NAME, err))
+                self._display.warning("%s: ignored an environment entry that could not be templated: %s" % (self.name, err))
                 continue
             if isinstance(value, Mapping):
                 env.update({str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float))})
@@ -354,7 +368,7 @@ class ActionModule(ActionBase):
         self.show(
             "%s: polling %s with credentials from %s; delay %s growing to %s with jitter (%s), timeout %s, "
             "at most %g calls/s in %s, heartbeat every %s" % (
-                NAME, getattr(client, "base_url", "?"), source, progress.format_seconds(config.delay),
+                self.name, getattr(client, "base_url", "?"), source, progress.format_seconds(config.delay),
                 progress.format_seconds(config.max_delay),
                 ("adaptive schedule, %s while a task may end" % progress.format_seconds(waiter.near_delay(config)))
                 if config.schedule == waiter.SCHEDULE_ADAPTIVE else "backoff schedule",
@@ -371,9 +385,9 @@ class ActionModule(ActionBase):
             self.show(line, secrets)
         kind = getattr(event, "kind", None)
         if kind == "heartbeat":
-            self.show("%s: %s, %s so far" % (NAME, progress.plural(event.polls, "poll"),
+            self.show("%s: %s, %s so far" % (self.name, progress.plural(event.polls, "poll"),
                                              progress.plural(event.retries, "retry", "retries")), secrets, verbosity=1)
         elif kind == "poll_errors" and verbosity >= 2:
             for error in list(event.errors)[:MAX_VERBOSE_ERRORS]:
-                self.show("%s: poll of %s failed (%s): %s" % (NAME, error.task_id, error.code or "no code",
+                self.show("%s: poll of %s failed (%s): %s" % (self.name, error.task_id, error.code or "no code",
                                                               progress.one_line(error.message)), secrets, verbosity=2)

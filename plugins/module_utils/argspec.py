@@ -180,3 +180,58 @@ def task_wait_spec() -> Dict[str, Any]:
         "mutually_exclusive": copy.deepcopy(_TASK_ID_EXCLUSIVE),
         "required_one_of": copy.deepcopy(_TASK_ID_EXCLUSIVE),
     }
+
+
+DEFAULT_CLUSTER_WAIT_TIMEOUT = 16200.0  # an initialize or extension with local disks runs for hours
+
+_CLUSTER_NODE: Dict[str, Dict[str, Any]] = {
+    "node_id": {"type": "str", "required": True},
+    "hostname": {"type": "str"},
+    "login_password": {"type": "str", "no_log": True},
+}
+
+_CLUSTER_NODE_GROUP: Dict[str, Dict[str, Any]] = {
+    "name": {"type": "str", "required": True},
+    "machine_type": {"type": "str"},
+    "zone_id": {"type": "str"},
+    "image_id": {"type": "str"},
+    "description": {"type": "str"},
+    "nodes": {"type": "list", "elements": "dict", "options": _CLUSTER_NODE, "default": []},
+}
+
+_CLUSTER: Dict[str, Dict[str, Any]] = {
+    "name": {"type": "str"},
+    "cluster_id": {"type": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "cluster_type": {"type": "str", "choices": ["Lite", "ExclusiveBareCluster", "AckEdgePro"]},
+    "description": {"type": "str"},
+    "hpn_zone": {"type": "str"},
+    "resource_group_id": {"type": "str"},
+    "networks": {"type": "dict"},
+    "components": {"type": "list", "elements": "dict"},
+    "ignore_failed_node_tasks": {"type": "bool", "default": False},
+    "tags": {"type": "dict"},
+    "purge_tags": {"type": "bool", "default": True},
+    "node_groups": {"type": "list", "elements": "dict", "options": _CLUSTER_NODE_GROUP},
+    "purge_nodes": {"type": "bool", "default": False},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "float", "default": DEFAULT_CLUSTER_WAIT_TIMEOUT},
+    "delay": _TASK_WAIT["delay"],
+    "max_delay": _TASK_WAIT["max_delay"],
+    "max_rate": _TASK_WAIT["max_rate"],
+    "heartbeat_interval": _TASK_WAIT["heartbeat_interval"],
+}
+
+
+def wait_defaults() -> Dict[str, Any]:
+    """The default of every ``eflo_task_wait`` wait option (for a plugin that exposes only some of them)."""
+    return {name: copy.deepcopy(option.get("default")) for name, option in _TASK_WAIT.items()}
+
+
+def cluster_spec() -> Dict[str, Any]:
+    """Keyword arguments for ``eflo_cluster`` (action plugin and doc-only module; common options included)."""
+    return {
+        "argument_spec": with_common(_CLUSTER),
+        "mutually_exclusive": [["name", "cluster_id"]],
+        "required_one_of": [["name", "cluster_id"]],
+    }

@@ -8,8 +8,8 @@ One function per answer reads it into its model, and one turns the model into th
 * ``DescribeTask``     -> :func:`read_task`: :class:`Task` (with :class:`Step` and :class:`SubTask`); :func:`task_to_dict`.
 * ``DescribeCluster``  -> :func:`read_cluster`: :class:`Cluster` (also fits ``ListClusters`` items); :func:`cluster_to_dict`.
 * ``DescribeNode``     -> :func:`read_node`: :class:`Node` (also fits the list items); :func:`node_to_dict`.
-* ``ListClusterNodes``, ``ListFreeNodes``, ``ListClusters``, ``ListNodeGroups`` -> :func:`read_page`: a page
-  (:class:`NodePage`, :class:`ClusterPage`, :class:`NodeGroupPage`) with ``items`` and ``next_token``;
+* ``ListClusterNodes``, ``ListFreeNodes``, ``ListClusters``, ``ListNodeGroups``, ``ListTagResources`` -> :func:`read_page`:
+  a page (:class:`NodePage`, :class:`ClusterPage`, :class:`NodeGroupPage`, :class:`TagPage`) with ``items`` and ``next_token``;
   :func:`node_to_dict`, :func:`cluster_to_dict`, :func:`node_group_to_dict`. :func:`listing.list_all` reads every page.
 
 The models accept every shape documented in the reference notes (section 10): one-digit hours, epoch seconds
@@ -83,12 +83,15 @@ __all__ = [
     "MISSING_PYDANTIC_MSG",
     "Node",
     "ClusterPage",
+    "Started",
     "NodeGroup",
     "NodeGroupPage",
     "NodePage",
     "PAGES",
     "Step",
     "SubTask",
+    "TagPage",
+    "TagResource",
     "Task",
     "cluster_to_dict",
     "node_group_to_dict",
@@ -96,6 +99,7 @@ __all__ = [
     "read_cluster",
     "read_node",
     "read_page",
+    "read_started",
     "read_task",
     "task_to_dict",
 ]
@@ -313,6 +317,39 @@ class NodeGroupPage(_Lenient):
     request_id: Text = _api("RequestId")
 
 
+class TagResource(_Lenient):
+    """A ListTagResources item: one tag of one resource."""
+
+    resource_id: Text = _api("ResourceId")
+    resource_type: Text = _api("ResourceType")
+    tag_key: Text = _api("TagKey")
+    tag_value: Text = _api("TagValue")
+
+
+def _tag_resources(value: Any) -> List[Any]:
+    """``TagResources``: ``{"TagResource": [...]}`` (or the list itself) -> the list of items."""
+    if isinstance(value, Mapping):
+        value = next((value[key] for key in _keys("TagResource") if key in value), None)
+    return _object_list(value)
+
+
+class TagPage(_Lenient):
+    """One ListTagResources answer: ``items`` (its ``TagResources.TagResource``) and the ``next_token``."""
+
+    items: Annotated[List[TagResource], BeforeValidator(_tag_resources)] = _api("TagResources", [])
+    next_token: Text = _api("NextToken")
+    request_id: Text = _api("RequestId")
+
+
+class Started(_Lenient):
+    """The answer of a call that creates or starts something (CreateCluster, CreateNodeGroup, ExtendCluster...)."""
+
+    task_id: Scalar = _api("TaskId")
+    cluster_id: Scalar = _api("ClusterId")
+    node_group_id: Scalar = _api("NodeGroupId")
+    request_id: Text = _api("RequestId")
+
+
 # ------------------------------------------------------------------------------------ answers that are wrong
 
 
@@ -407,11 +444,22 @@ def read_node(body: Any, node_id: str) -> Node:
     return node
 
 
+def read_started(action: str, body: Any, due: Tuple[str, ...] = ()) -> Started:
+    """The :class:`Started` of an answer of ``action``; ResponseParseError when a field named in ``due``
+    (``task_id``, ``cluster_id``, ``node_group_id``) is missing."""
+    started = _read(Started, body, action)
+    missing = [name for name in due if getattr(started, name) is None]
+    if missing:
+        raise answer_error(action, body, "without a %s" % "".join(part.title() for part in missing[0].split("_")))
+    return started
+
+
 PAGES = {  # list action -> (its page model, the key of its items)
     "ListClusterNodes": (NodePage, "Nodes"),
     "ListFreeNodes": (NodePage, "Nodes"),
     "ListClusters": (ClusterPage, "Clusters"),
     "ListNodeGroups": (NodeGroupPage, "Groups"),
+    "ListTagResources": (TagPage, "TagResources"),
 }
 
 

@@ -63,7 +63,8 @@ def test_fragment_documents_exactly_the_common_options() -> None:
 @pytest.mark.parametrize(
     "module, spec",
     [("eflo_task_info", argspec.task_info_spec()), ("eflo_api", argspec.api_spec()), ("eflo_task_wait", argspec.task_wait_spec()),
-     ("eflo_cluster_info", argspec.cluster_info_spec()), ("eflo_node_info", argspec.node_info_spec())],
+     ("eflo_cluster_info", argspec.cluster_info_spec()), ("eflo_node_info", argspec.node_info_spec()),
+     ("eflo_cluster", argspec.cluster_spec())],
 )
 def test_module_documents_exactly_its_argspec(module: str, spec: Dict[str, Any]) -> None:
     _assert_matches(spec["argument_spec"], _merged_options(module), module)
