@@ -73,7 +73,7 @@ options:
       policy:
         description:
           - An optional session policy (a JSON document, as a string or a dictionary) that further restricts the role.
-        type: json
+        type: raw
       external_id:
         description:
           - The external ID required by the role's trust policy, if any.

@@ -44,7 +44,7 @@ _ASSUME_ROLE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "role_arn": {"type": "str", "required": True},
     "role_session_name": {"type": "str"},
     "duration_seconds": {"type": "int"},
-    "policy": {"type": "json"},
+    "policy": {"type": "raw"},
     "external_id": {"type": "str"},
 }
 

@@ -326,14 +326,14 @@ def test_tags_of_clusters_and_nodes(sim: Sim) -> None:
     assert {t.key for t in nodes[0].tags} == {t.key for t in many}
 
     too_many = [tag(key="x%02d" % i, value="") for i in range(6)]
-    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(region_id="cn-wulanchabu", resource_type="Node",
-                                                                                  resource_id=[DEMO_NODES[0]], tag=too_many)))
+    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(
+        region_id="cn-wulanchabu", resource_type="Node", resource_id=[DEMO_NODES[0]], tag=too_many)))
     assert err.code == "InvalidParameter"
-    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(region_id="cn-wulanchabu", resource_type="Vpd",
-                                                                                  resource_id=[DEMO_NODES[0]], tag=many[:1])))
+    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(
+        region_id="cn-wulanchabu", resource_type="Vpd", resource_id=[DEMO_NODES[0]], tag=many[:1])))
     assert err.code == "InvalidParameter"
-    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(region_id="cn-wulanchabu", resource_type="Cluster",
-                                                                                  resource_id=["i110000000000000000000"], tag=many[:1])))
+    err = _client_error(lambda: client.tag_resources(models.TagResourcesRequest(
+        region_id="cn-wulanchabu", resource_type="Cluster", resource_id=["i110000000000000000000"], tag=many[:1])))
     assert err.code == "InvalidClusterId.NotFound"
 
 

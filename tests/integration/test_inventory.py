@@ -104,8 +104,8 @@ def hosts_of(listing: Dict[str, Any], group: str) -> List[str]:
     return found
 
 
-def test_a_200_node_cluster_with_three_node_groups_in_three_calls(inventory: Inventory, simulator: Simulator,
-                                                                   big_cluster: Dict[str, Any]) -> None:
+def test_a_200_node_cluster_with_three_node_groups_in_three_calls(
+        inventory: Inventory, simulator: Simulator, big_cluster: Dict[str, Any]) -> None:
     cid = big_cluster["cluster_id"]
     listing = inventory.list(inventory.config(
         cluster_ids=[cid], hostnames=["hostname", "node_id"], keyed_groups=[{"key": "node_group_name", "prefix": "ng"}],

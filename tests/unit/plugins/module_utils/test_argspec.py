@@ -142,7 +142,7 @@ def test_specs_validate_with_ansible() -> None:
     assert params["region_id"] == "cn-wulanchabu"
     assert params["access_key_secret"] == "s3cr3t-value"
     assert "s3cr3t-value" in result._no_log_values  # pylint: disable=protected-access
-    assert params["assume_role"]["policy"] == '{"Version": "1"}'
+    assert params["assume_role"]["policy"] == {"Version": "1"}  # raw: credential_sources.role_spec writes a mapping as JSON
     assert params["timeout"] == argspec.DEFAULT_WAIT_TIMEOUT
     assert params["network"] == "public" and params["validate_certs"] is True
 

@@ -103,5 +103,5 @@ def test_fetch_nodes_pages_every_listing_and_filters_states_on_the_service() -> 
 
     nodes = fetch_nodes(call, ["i111"], (), ["Using"])
     assert [n["node_id"] for n in nodes] == ["e01-cn-p1", "e01-cn-p2"]
-    assert [action for action, _ in calls] == ["ListClusters", "ListClusterNodes", "ListClusterNodes"]
+    assert [call_[0] for call_ in calls] == ["ListClusters", "ListClusterNodes", "ListClusterNodes"]
     assert calls[1][1] == {"ClusterId": "i111", "OperatingStates": ["Using"], "MaxResults": 100}
