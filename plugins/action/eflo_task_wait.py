@@ -3,19 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of ``alibabacloud.eflo.eflo_task_wait``: wait on the controller until eflo tasks finish.
 
-A thin adapter around the pure wait engine (``plugin_utils/waiter.py``):
-
-* validates the task arguments with the shared spec (``argspec.task_wait_spec()``), the same one the doc-only
-  module ``plugins/modules/eflo_task_wait.py`` documents;
-* resolves the credentials once and builds one :class:`EfloClient` per task run (``options``), with the
-  environment of the controller plus the task's ``environment:`` keyword;
-* polls ``DescribeTask`` through a small thread pool (never more threads than ``max_rate``, which the engine
-  enforces) and turns the bodies into the snake_case dicts of ``eflo_task_info`` (``models``);
-* shows progress lines with ``Display`` (state and step changes, heartbeats; more at ``-v``);
-* turns every problem into a failed result with a clear ``msg`` (never a traceback), and never shows a secret.
-
-Check mode polls real ids (read-only) and skips empty ones (their creating task was not sent). ``async`` is
-refused. Ctrl-C stops at once: the HTTP client is closed and ``KeyboardInterrupt`` propagates.
+It validates the arguments with the shared spec, builds one client per task run (credentials resolved once, the
+controller's environment plus the task's ``environment:``), polls ``DescribeTask`` through a small thread pool
+for the wait engine (``plugin_utils/waiter.py``), shows its progress lines, and turns every problem into a failed
+result with a clear ``msg``, secrets masked. ``async`` is refused; Ctrl-C stops at once.
 """
 
 from __future__ import annotations
@@ -34,6 +25,7 @@ from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, waiter
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import unexpected_error_message
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import DEFAULT_WAIT_MAX_DELAY, task_wait_spec
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ConfigurationError,
@@ -146,22 +138,6 @@ def poll_workers(max_rate: float, batch_limit: int = POLL_WORKERS) -> int:
     return max(1, min(batch_limit, int(math.floor(max_rate))))
 
 
-def empty_result(msg: str) -> Dict[str, Any]:
-    """The documented keys with nothing waited for."""
-    return {
-        "changed": False,
-        "msg": msg,
-        "tasks": [],
-        "succeeded_task_ids": [],
-        "failed_task_ids": [],
-        "timed_out_task_ids": [],
-        "pending_task_ids": [],
-        "elapsed": 0.0,
-        "polls": 0,
-        "retries": 0,
-    }
-
-
 class Poller:
     """``fetch(ids)`` for the engine: one ``DescribeTask`` per id, through a small thread pool.
 
@@ -246,9 +222,7 @@ class ActionModule(ActionBase):
             raise  # Ansible's own flow control (task timeout ...): let the executor report it
         except Exception as err:  # pylint: disable=broad-exception-caught
             self._display.vvv(self.scrub(traceback.format_exc(), secrets))
-            result.update(failed=True, changed=False, msg=(
-                "%s failed unexpectedly: %s: %s. This is a bug in the alibabacloud.eflo collection: please report it "
-                "with the output of the task run with -vvv (secrets are masked)." % (self.name, type(err).__name__, err)))
+            result.update(failed=True, changed=False, msg=unexpected_error_message(self.name, err))
         return self.scrub(result, secrets)
 
     @staticmethod
@@ -331,7 +305,9 @@ class ActionModule(ActionBase):
     def skip(self) -> Dict[str, Any]:
         """Check mode without a task id: nothing to poll (the line shows at default verbosity, unlike a skip msg)."""
         self._display.display("%s: %s" % (self.name, CHECK_MODE_SKIP_MSG))
-        return dict(empty_result(CHECK_MODE_SKIP_MSG), skipped=True)
+        result = waiter.WaitOutcome(records=[], start=0.0, end=0.0, timeout=0.0).to_result()
+        del result["warnings"], result["failed"]
+        return dict(result, changed=False, msg=CHECK_MODE_SKIP_MSG, skipped=True)
 
     @staticmethod
     def client_params(args: Mapping[str, Any]) -> Dict[str, Any]:

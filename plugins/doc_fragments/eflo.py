@@ -7,7 +7,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:  # pylint: disable=too-few-public-methods
-    """``alibabacloud.eflo.eflo``: authentication and connection options (plugins/module_utils/argspec.py)."""
+    """``alibabacloud.eflo.eflo``: authentication and connection options (plugins/module_utils/argspec.py), the
+    attributes every module of the collection shares (its action group), and the author."""
 
     DOCUMENTATION = r"""
 options:
@@ -162,6 +163,18 @@ notes:
   - >-
     Set the credentials once for a play with
     C(module_defaults: {group/alibabacloud.eflo.eflo: {...}}).
+attributes:
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
+    support: full
+    membership:
+      - alibabacloud.eflo.eflo
+author:
+  - alibabacloud.eflo contributors (@alibabacloud)
 requirements:
   - python >= 3.11
   - httpx

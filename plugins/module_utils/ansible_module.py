@@ -1,17 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one Ansible-aware piece of module_utils: :class:`EfloAnsibleModule`.
-
-It is an ``AnsibleModule`` with the shared authentication/connection options merged into the module's
-own, plus the conventions every module of the collection follows:
-
-* :meth:`EfloAnsibleModule.run` runs the module body and turns any :class:`EfloError` into a
-  ``fail_json`` (via ``errors.failure_result``), and any other exception into a clear ``fail_json``
-  instead of a traceback / ``MODULE FAILURE``; it checks the third-party libraries first;
-* :meth:`EfloAnsibleModule.build_client` resolves the credentials once and registers the resolved
-  secrets for masking, so they can never appear in a result, warning or error;
-* :meth:`EfloAnsibleModule.mask_secrets_in` masks password-like values nested in free-form dicts.
+"""The one Ansible-aware piece of module_utils: :class:`EfloAnsibleModule`, an ``AnsibleModule`` with the shared
+options that runs the module body (:meth:`run`: libraries checked first, any error a clear ``fail_json``),
+builds the client (:meth:`build_client`: resolved secrets registered for masking) and masks password-like values
+in free-form dicts.
 """
 
 from __future__ import annotations
@@ -23,7 +16,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, NoReturn, Optional, S
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import common_argument_spec
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import with_common
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import EfloError, failure_result
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import (
     build_client_with_credentials,
@@ -75,12 +68,10 @@ class EfloAnsibleModule(AnsibleModule):
     ) -> None:
         """``free_form_options``: dict options (such as eflo_api's ``params``) whose password/secret/token-like
         nested values are masked from the start, even in a failure of the argument validation itself."""
-        spec = common_argument_spec()
-        spec.update(argument_spec or {})
         self.module_name = module_name
         self.credentials_source: Optional[str] = None
         self._free_form_options = tuple(free_form_options)
-        super().__init__(argument_spec=spec, **kwargs)
+        super().__init__(argument_spec=with_common(argument_spec or {}), **kwargs)
 
     def _load_params(self) -> None:
         super()._load_params()

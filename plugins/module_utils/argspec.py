@@ -1,23 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument specifications of the collection, as plain dicts.
+"""Argument specifications of the collection, as plain dicts (nothing here imports Ansible).
 
-One place for every option so that the modules, the ``eflo_task_wait`` action plugin and its doc-only
-module validate exactly the same options, and so that a unit test can compare them with the
-documentation (``plugins/doc_fragments/eflo.py`` and each module's ``DOCUMENTATION``).
-
-Every function returns a fresh deep copy: callers (``AnsibleModule`` among them) may mutate what they get.
-
-The ``*_spec()`` functions return the keyword arguments shared by ``AnsibleModule(**spec)`` and
-``ActionBase.validate_argument_spec(**spec)``: ``argument_spec`` plus ``mutually_exclusive`` /
-``required_one_of`` when the module has them. ``supports_check_mode`` is not part of them (the action
-plugin's ``validate_argument_spec`` does not accept it).
-
-There are no environment fallbacks here on purpose: the credential chain and the region lookup read the
-environment when the module runs (``options.py``), in the documented order.
-
-Nothing here imports Ansible.
+One place for every option: the modules, the ``eflo_task_wait`` action plugin and its doc-only module validate
+the same options, and a unit test compares them with the documentation. Every ``*_spec()`` returns a fresh copy
+of the keyword arguments shared by ``AnsibleModule(**spec)`` and ``ActionBase.validate_argument_spec(**spec)``.
+No environment fallbacks here: the credential chain and the region lookup read the environment at run time.
 """
 
 from __future__ import annotations

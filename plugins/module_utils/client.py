@@ -3,17 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """EfloClient: signed eflo-controller RPC calls over one reused connection pool (a :mod:`wire`).
 
-* Every attempt is signed again with a fresh date and nonce and the provider's current credentials.
-* Retries follow :mod:`retry`: bounded by ``ClientConfig.retries`` and by the caller's ``deadline`` (a value
-  of the injected ``clock``); a delay that would end past the deadline is never slept, the call raises
-  :class:`DeadlineExceeded` naming the last error instead.
-* What is retried is :func:`retry.classify`'s verdict: non-idempotent (mutating) calls only after connect errors
-  and throttling answers; ``InvalidSecurityToken.Expired`` (``REFRESH``) makes the client ``invalidate()`` the
-  credentials and retry once, whatever ``retries`` says.
-* Every failure is a typed error (:mod:`errors`): the message names the action, code, message, request id
-  and HTTP status, adds a hint for common codes, and never contains the secret, the token or a signature.
-* Bodies are read up to :data:`MAX_BODY_BYTES`; an answer that is not the JSON object it should be gives
-  :class:`ResponseParseError` with a trimmed excerpt, never a traceback.
+Every attempt is signed again (fresh date and nonce, the provider's current credentials). What is retried is
+:func:`retry.classify`'s verdict, within ``ClientConfig.retries`` and the caller's ``deadline`` (a value of the
+injected ``clock``; a delay past it raises :class:`DeadlineExceeded`). Every failure is a typed error whose
+message names the action, code, message, request id and HTTP status, with a hint for common codes, secrets masked.
 """
 
 from __future__ import annotations
@@ -25,11 +18,12 @@ import ssl
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import CredentialProvider, Credentials, utcnow
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
     ConfigurationError,
@@ -38,6 +32,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     excerpt,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import error_fields, json_object
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.params import flatten_params, split_params, validate_action
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
@@ -51,9 +46,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import (
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import SignedRequest, new_nonce, sign_rpc_request
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import BodyTooLarge, Wire, WireError, transport_error
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import CredentialProvider, Credentials
-
 API_VERSION = "2022-12-15"
 COLLECTION_VERSION = "0.1.0"
 PRODUCT_TOKEN = "alibabacloud.eflo"
@@ -61,11 +53,6 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 SIGNATURE_VERSIONS = ("v3", "v2")
 SERVICE = "eflo-controller"
 _MIN_TIMEOUT = 0.001
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def default_user_agent() -> str:
@@ -151,21 +138,6 @@ def _describe(action: str, code: Optional[str], message: Optional[str], status: 
     return "%s. %s" % (text, hint) if hint else text + "."
 
 
-def _text(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text.strip() or None
-
-
-def _first(data: Mapping[str, Any], *names: str) -> Optional[str]:
-    for name in names:
-        value = _text(data.get(name))
-        if value:
-            return value
-    return None
-
-
 def _signature_of(signed: SignedRequest) -> Optional[str]:
     auth = signed.headers.get("Authorization", "")
     if "Signature=" in auth:
@@ -178,33 +150,13 @@ def _signature_of(signed: SignedRequest) -> Optional[str]:
 
 
 # ------------------------------------------------------------------------------------------------ responses
-def _json_object(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """(object, None) or (None, why the body is not a JSON object)."""
-    if not raw.strip():
-        return None, "the body is empty"
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, "the body is not valid UTF-8 (byte 0x%02x at offset %d)" % (raw[exc.start], exc.start)
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        return None, "the body is JSON nested too deeply to read"
-    except ValueError as exc:
-        return None, "the body is not valid JSON, it may be truncated (%s)" % exc
-    if not isinstance(data, dict):
-        return None, "the body is a JSON %s, not an object" % type(data).__name__
-    return data, None
-
-
-def _envelope_error(data: Mapping[str, Any]) -> Optional[Tuple[str, Optional[str]]]:
-    """(code, message) when a 2xx body is an error envelope (``ErrorCodeInfo`` / ``Success`` false)."""
+def _envelope_code(data: Mapping[str, Any]) -> Optional[str]:
+    """The code to report when a 2xx body is an error envelope (``ErrorCodeInfo`` / ``Success`` false), else None."""
     info = data.get("ErrorCodeInfo")
     if isinstance(info, Mapping) and str(info.get("Success")).strip().lower() == "false":
-        code = _first(info, "ErrorCode", "Code", "code") or "ErrorCodeInfo"
-        return code, _first(info, "ErrorMessage", "Message", "message")
+        return "ErrorCodeInfo"
     if str(data.get("Success")).strip().lower() == "false" and ("Code" in data or "Message" in data):
-        return _first(data, "Code", "code") or "Success=false", _first(data, "Message", "message")
+        return "Success=false"
     return None
 
 
@@ -271,6 +223,18 @@ def _check_config(config: ClientConfig) -> None:
             raise ConfigurationError("%s must be greater than 0, got %r" % (name, getattr(config, name)))
     if config.retries < 0:
         raise ConfigurationError("retries must be 0 or more, got %r" % (config.retries,))
+
+
+def _answered_error(action: str, status: int, data: Mapping[str, Any], header_request_id: Optional[str], redact: Redactor, *,
+                    default_code: Optional[str] = None, **extra: Any) -> ApiError:
+    """The :class:`ApiError` of an answer whose body is an error (``lenient.error_fields``), secrets masked."""
+    fields = error_fields(data)
+    code = redact.secrets(fields["code"] or default_code or "") or None
+    message = redact(fields["message"])
+    request_id = redact.secrets(fields["request_id"] or header_request_id or "") or None
+    return ApiError(redact.secrets(_describe(action, code, message, status, request_id)), code=code, message=message,
+                    request_id=request_id, status=status, recommend=redact(fields["recommend"]),  # a gateway may echo the request here
+                    host_id=redact(fields["host_id"]), action=action, **extra)
 
 
 def _with_note(error: EfloError, note: str) -> EfloError:
@@ -472,7 +436,7 @@ class EfloClient:
         return answer.status, answer.headers, answer.body
 
     def _success(self, action: str, status: int, headers: Any, raw: bytes, redact: Redactor) -> Dict[str, Any]:
-        data, problem = _json_object(raw)
+        data, problem = json_object(raw)
         request_id = headers.get("x-acs-request-id")
         if data is None:
             text = raw.decode("utf-8", errors="replace")
@@ -483,42 +447,18 @@ class EfloClient:
                 body_excerpt=excerpt(redact(text) or "") or None,
                 action=action,
             )
-        envelope = _envelope_error(data)
-        if envelope is not None:
-            code, message = envelope
-            code = redact.secrets(code)
-            request_id = redact.secrets(_first(data, "RequestId", "requestId") or request_id or "") or None
-            message = redact(message)
-            raise ApiError(
-                redact.secrets(_describe(action, code, message, status, request_id)),
-                code=code,
-                message=message,
-                request_id=request_id,
-                status=status,
-                body_excerpt=excerpt(redact(json.dumps(data, ensure_ascii=False)) or ""),
-                action=action,
-            )
+        default_code = _envelope_code(data)
+        if default_code is not None:
+            raise _answered_error(action, status, data, request_id, redact, default_code=default_code,
+                                  body_excerpt=excerpt(redact(json.dumps(data, ensure_ascii=False)) or ""))
         return data
 
     def _api_error(self, action: str, status: int, headers: Any, raw: bytes, redact: Redactor) -> ApiError:
-        data = _json_object(raw)[0]
+        data = json_object(raw)[0]
         retry_after = parse_retry_after(headers, now=self._wall_clock())
         header_request_id = headers.get("x-acs-request-id")
         if data is not None and any(key in data for key in ("Code", "code", "Message", "message")):
-            code = redact.secrets(_first(data, "Code", "code") or "") or None
-            message = redact(_first(data, "Message", "message"))
-            request_id = redact.secrets(_first(data, "RequestId", "requestId") or header_request_id or "") or None
-            return ApiError(
-                redact.secrets(_describe(action, code, message, status, request_id)),
-                code=code,
-                message=message,
-                request_id=request_id,
-                status=status,
-                recommend=redact(_first(data, "Recommend", "recommend")),  # a gateway may echo the request here
-                host_id=redact(_first(data, "HostId", "hostId")),
-                retry_after=retry_after,
-                action=action,
-            )
+            return _answered_error(action, status, data, header_request_id, redact, retry_after=retry_after)
         text = raw.decode("utf-8", errors="replace")
         body_excerpt = excerpt(redact(text) or "") or None
         content_type = headers.get("content-type", "unknown content type").split(";")[0].strip()

@@ -59,12 +59,13 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     TransportError,
     excerpt,
 )
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import error_fields, json_object
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import REFRESH, classify
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (
     format_timestamp,
     new_nonce,
-    percent_encode,
+    query_string,
     sign_v2_get,
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import Answer, BodyTooLarge, Wire, WireError, transport_error
@@ -143,36 +144,18 @@ def _text(answer: Answer) -> str:
     return answer.body.decode("utf-8", errors="replace")
 
 
-def _json_object(answer: Answer) -> Optional[Dict[str, Any]]:
-    try:
-        data = json.loads(answer.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _sts_credentials(answer: Answer, *, action: str, role_arn: str, source: str, secrets: Sequence[Optional[str]]) -> Credentials:
     """Credentials from an STS answer, or the typed error of an STS failure (secrets masked)."""
     what = "STS %s for role %s" % (action, role_arn)
-    data = _json_object(answer)
+    data = json_object(answer.body)[0]
     if answer.status >= 400 or (data is not None and data.get("Code") and not data.get("Credentials")):
-        data = data or {}
         redact = Redactor(secrets)
-        code = clean(data.get("Code"))
-        message = redact(str(data.get("Message") or "")) or None
-        body = None if data else redact(excerpt(_text(answer)))
+        fields = {key: clean(redact(value)) for key, value in error_fields(data).items()}  # a gateway may echo the request
+        message = fields.pop("message")
         raise ApiError(
             "%s failed: %s (HTTP %d)%s. Check the role ARN, the session settings and that the role's trust policy "
-            "allows the caller." % (what, code or "error", answer.status, (": " + message.rstrip(". ")) if message else ""),
-            code=code,
-            message=message,
-            request_id=clean(data.get("RequestId")),
-            status=answer.status,
-            recommend=clean(redact(str(data.get("Recommend") or ""))),  # a gateway may echo the request here
-            host_id=clean(redact(str(data.get("HostId") or ""))),
-            body_excerpt=body,
-            action=action,
-        )
+            "allows the caller." % (what, fields["code"] or "error", answer.status, (": " + message.rstrip(". ")) if message else ""),
+            message=message, status=answer.status, body_excerpt=None if data else redact(excerpt(_text(answer))), action=action, **fields)
     creds = (data or {}).get("Credentials")
     if not isinstance(creds, Mapping):
         raise ResponseParseError("%s answered HTTP %d without a Credentials object." % (what, answer.status), status=answer.status, action=action)
@@ -352,7 +335,7 @@ class OidcRoleProvider(_RefreshingProvider):
         ]
         if self._role.policy:
             pairs.append(("Policy", self._role.policy))
-        url = "%s/?%s" % (self._sts_endpoint, "&".join("%s=%s" % (k, percent_encode(v)) for k, v in pairs))
+        url = "%s/?%s" % (self._sts_endpoint, query_string(pairs))
         answer = _send(self._wire, "GET", url, what="STS AssumeRoleWithOIDC", endpoint=self._sts_endpoint, check=_STS_SETTINGS)
         return _sts_credentials(answer, action="AssumeRoleWithOIDC", role_arn=self._role.role_arn, source=self.source, secrets=[token])
 
@@ -415,7 +398,7 @@ class EcsRamRoleProvider(_RefreshingProvider):
             self._role_name = self._discover_role(headers)
         what = "the ECS metadata service for RAM role %s" % self._role_name
         response = self._send("GET", "/latest/meta-data/ram/security-credentials/" + self._role_name, what, headers)
-        data = _json_object(response) if response.status == 200 else None
+        data = json_object(response.body)[0] if response.status == 200 else None
         if data is None or data.get("Code") != "Success":
             code = (data or {}).get("Code")
             raise CredentialsError(
@@ -435,6 +418,23 @@ def _ecs_provider(chain: Chain, role_name: Optional[str], source: str) -> EcsRam
         imdsv1_disabled=env_true(chain.env, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
         source=source,
     )
+
+
+def _assumed(chain: Chain, inner: CredentialProvider, raw: Mapping[str, Any], where: str, source: Optional[str] = None,
+             sts_endpoint: Optional[str] = None) -> AssumeRoleProvider:
+    return AssumeRoleProvider(inner, role_spec(raw, where, chain.wall_clock()), sts_endpoint=sts_endpoint or chain.sts_endpoint(),
+                              wire=chain.wire, wall_clock=chain.wall_clock, source=source)
+
+
+def _oidc(chain: Chain, raw: Mapping[str, Any], where: str, provider_arn: str, token_file: str, source: str = "oidc",
+          sts_endpoint: Optional[str] = None) -> OidcRoleProvider:
+    return OidcRoleProvider(role_spec(raw, where, chain.wall_clock()), oidc_provider_arn=provider_arn,
+                            token_file=expand_home(token_file, chain.home), sts_endpoint=sts_endpoint or chain.sts_endpoint(),
+                            wire=chain.wire, wall_clock=chain.wall_clock, source=source)
+
+
+def _profile_sts(chain: Chain, profile: Mapping[str, Any]) -> str:
+    return chain.sts_endpoint(clean(profile.get("sts_region")), truthy(profile.get("enable_vpc")))
 
 
 def _require(profile: Mapping[str, Any], keys: Sequence[str], where: str, fix: str) -> List[str]:
@@ -476,21 +476,9 @@ def _cli_provider(chain: Chain, data: Mapping[str, Any], name: str, path: str, s
         return _ecs_provider(chain, clean(profile.get("ram_role_name")), source)
     if mode == "OIDC":
         role_arn, provider_arn, token_file = _require(profile, ("ram_role_arn", "oidc_provider_arn", "oidc_token_file"), where, fix)
-        raw = {
-            "role_arn": role_arn,
-            "role_session_name": profile.get("role_session_name"),
-            "duration_seconds": profile.get("expired_seconds"),
-            "policy": profile.get("policy"),
-        }
-        return OidcRoleProvider(
-            role_spec(raw, where, chain.wall_clock()),
-            oidc_provider_arn=provider_arn,
-            token_file=expand_home(token_file, chain.home),
-            sts_endpoint=chain.sts_endpoint(clean(profile.get("sts_region")), truthy(profile.get("enable_vpc"))),
-            wire=chain.wire,
-            wall_clock=chain.wall_clock,
-            source=source,
-        )
+        raw = {"role_arn": role_arn, "role_session_name": profile.get("role_session_name"),
+               "duration_seconds": profile.get("expired_seconds"), "policy": profile.get("policy")}
+        return _oidc(chain, raw, where, provider_arn, token_file, source, _profile_sts(chain, profile))
     raise ConfigurationError(
         "%s: mode %r is not supported by this collection: use one of %s (for example `aliyun configure --profile %s --mode AK`), "
         "or give the credentials another way (options or environment)." % (where, mode, ", ".join(CLI_MODES), name)
@@ -499,21 +487,9 @@ def _cli_provider(chain: Chain, data: Mapping[str, Any], name: str, path: str, s
 
 def _cli_role(chain: Chain, inner: CredentialProvider, profile: Mapping[str, Any], where: str, fix: str, source: str) -> CredentialProvider:
     role_arn = _require(profile, ("ram_role_arn",), where, fix)[0]
-    raw = {
-        "role_arn": role_arn,
-        "role_session_name": profile.get("ram_session_name"),
-        "duration_seconds": profile.get("expired_seconds"),
-        "policy": profile.get("policy"),
-        "external_id": profile.get("external_id"),
-    }
-    return AssumeRoleProvider(
-        inner,
-        role_spec(raw, where, chain.wall_clock()),
-        sts_endpoint=chain.sts_endpoint(clean(profile.get("sts_region")), truthy(profile.get("enable_vpc"))),
-        wire=chain.wire,
-        wall_clock=chain.wall_clock,
-        source=source,
-    )
+    raw = {"role_arn": role_arn, "role_session_name": profile.get("ram_session_name"), "duration_seconds": profile.get("expired_seconds"),
+           "policy": profile.get("policy"), "external_id": profile.get("external_id")}
+    return _assumed(chain, inner, raw, where, source, _profile_sts(chain, profile))
 
 
 def _ini_value(value: Optional[str]) -> Optional[str]:
@@ -554,21 +530,10 @@ def _ini_provider(chain: Chain, section: Mapping[str, str], name: str, path: str
         if kind == "access_key":
             return static
         role_arn = _require(values, ("role_arn",), where, fix)[0]
-        raw = dict(values, role_arn=role_arn)
-        return AssumeRoleProvider(
-            static, role_spec(raw, where, chain.wall_clock()), sts_endpoint=chain.sts_endpoint(), wire=chain.wire, wall_clock=chain.wall_clock, source=source
-        )
+        return _assumed(chain, static, dict(values, role_arn=role_arn), where, source)
     if kind == "oidc_role_arn":
         role_arn, provider_arn, token_file = _require(values, ("role_arn", "oidc_provider_arn", "oidc_token_file_path"), where, fix)
-        return OidcRoleProvider(
-            role_spec(dict(values, role_arn=role_arn), where, chain.wall_clock()),
-            oidc_provider_arn=provider_arn,
-            token_file=expand_home(token_file, chain.home),
-            sts_endpoint=chain.sts_endpoint(),
-            wire=chain.wire,
-            wall_clock=chain.wall_clock,
-            source=source,
-        )
+        return _oidc(chain, dict(values, role_arn=role_arn), where, provider_arn, token_file, source)
     if kind == "ecs_ram_role":
         return _ecs_provider(chain, values.get("role_name"), source)
     raise ConfigurationError(
@@ -638,19 +603,9 @@ def _from_oidc_env(chain: Chain) -> Optional[CredentialProvider]:
         chain.searched.append("OIDC role environment %s (%s)" % ("/".join(OIDC_ENV), state))
         return None
     role_arn, provider_arn, token_file = (str(value) for value in values)
-    raw = {
-        "role_arn": role_arn,
-        "role_session_name": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME"),
-        "duration_seconds": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION"),
-    }
-    return OidcRoleProvider(
-        role_spec(raw, "the OIDC role environment (ALIBABA_CLOUD_ROLE_ARN...)", chain.wall_clock()),
-        oidc_provider_arn=provider_arn,
-        token_file=expand_home(token_file, chain.home),
-        sts_endpoint=chain.sts_endpoint(),
-        wire=chain.wire,
-        wall_clock=chain.wall_clock,
-    )
+    raw = {"role_arn": role_arn, "role_session_name": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME"),
+           "duration_seconds": chain.env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION")}
+    return _oidc(chain, raw, "the OIDC role environment (ALIBABA_CLOUD_ROLE_ARN...)", provider_arn, token_file)
 
 
 def _from_ecs(chain: Chain) -> Optional[CredentialProvider]:
@@ -686,5 +641,4 @@ def from_files_and_roles(chain: Chain) -> Optional[CredentialProvider]:
 
 def with_assumed_role(provider: CredentialProvider, raw: Mapping[str, Any], chain: Chain) -> CredentialProvider:
     """``provider`` with the ``assume_role`` option's STS ``AssumeRole`` on top."""
-    spec = role_spec(raw, "assume_role", chain.wall_clock())
-    return AssumeRoleProvider(provider, spec, sts_endpoint=chain.sts_endpoint(), wire=chain.wire, wall_clock=chain.wall_clock)
+    return _assumed(chain, provider, raw, "assume_role")

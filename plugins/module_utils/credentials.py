@@ -1,37 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Alibaba Cloud credentials: one small provider class per source, and the chain that picks one.
+"""Alibaba Cloud credentials: the chain of sources, the options and environment sources, and what the profile
+files share (the other sources are in :mod:`credential_sources`).
 
-:func:`resolve_credentials` tries these sources in this order; the first one that has credentials wins:
-
-1. the module options ``access_key_id`` + ``access_key_secret`` (+ ``security_token``) -> source ``options``;
-2. the environment, by prefix: ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` /
-   ``ALIBABA_CLOUD_SECURITY_TOKEN``, then the same names with ``ALIBABACLOUD_``, then ``ALICLOUD_ACCESS_KEY_ID``
-   (or the legacy ``ALICLOUD_ACCESS_KEY``) / ``ALICLOUD_ACCESS_KEY_SECRET`` (or ``ALICLOUD_SECRET_KEY``,
-   ``ALICLOUD_SECRET_ACCESS_KEY``) / ``ALICLOUD_SECURITY_TOKEN`` -> ``env``;
-3. the aliyun CLI file ``~/.aliyun/config.json`` (or ``ALICLOUD_SHARED_CREDENTIALS_FILE``; skipped when
-   ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true``), profile = option ``profile``, else ``ALIBABA_CLOUD_PROFILE`` /
-   ``ALICLOUD_PROFILE``, else the file's ``current``; modes AK, StsToken, RamRoleArn, ChainableRamRoleArn,
-   EcsRamRole, OIDC -> ``cli_profile:<name> (<mode>)``;
-4. the ini file ``~/.alibabacloud/credentials.ini`` (or ``ALIBABA_CLOUD_CREDENTIALS_FILE``), section = the
-   profile or ``default``; types access_key, ram_role_arn, oidc_role_arn, ecs_ram_role -> ``ini:<section>``;
-5. OIDC role from ``ALIBABA_CLOUD_ROLE_ARN`` + ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN`` +
-   ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` (STS ``AssumeRoleWithOIDC``, unsigned) -> ``oidc``;
-6. the ECS instance RAM role (instance metadata, IMDSv2 with a v1 fallback) when ``ALIBABA_CLOUD_ECS_METADATA``
-   or ``ALICLOUD_ECS_ROLE_NAME`` names the role, or - only when nothing else was found - when the
-   ``metadata_endpoint`` option is set (probed with a 1 s timeout) -> ``ecs_ram_role``.
-
-With the ``assume_role`` option an STS ``AssumeRole`` call (V2-signed ``GET``) is chained on top of whatever was
-found -> ``assume_role(<inner source>)``. STS answers, OIDC and instance-metadata credentials expire; providers
-cache them and fetch again when ``get()`` is called within :data:`REFRESH_MARGIN` of the expiration (or within
-half the lifetime for very short-lived credentials) or after ``invalidate()``.
-
-The environment is the mapping passed in at run time (never read at import); :data:`CREDENTIAL_ENV` names the
-variables that give credentials. Secrets never appear in a ``repr``, a ``source`` or an error message. STS and
-instance-metadata requests go through the :class:`wire.Wire` passed in (the API client's). Nothing here imports
-Ansible. This module holds the chain, the options and environment sources and what the profile files share; the
-other sources are in :mod:`credential_sources`.
+:func:`resolve_credentials` tries, in order (the doc fragment ``alibabacloud.eflo.eflo`` lists the variables): the
+options (source ``options``), the environment by prefix (``env``), the aliyun CLI profile file
+(``cli_profile:<name> (<mode>)``), the ini credentials file (``ini:<section>``), an OIDC role (``oidc``), the ECS
+instance RAM role (``ecs_ram_role``); ``assume_role`` chains STS ``AssumeRole`` on top (``assume_role(<source>)``).
+Expiring credentials are cached and fetched again within :data:`REFRESH_MARGIN` of their expiration or after
+``invalidate()``. The environment is the mapping passed in; secrets never appear in a ``repr``, a ``source`` or
+an error; STS and instance-metadata requests go through the run's wire.
 """
 
 from __future__ import annotations
@@ -42,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
-from urllib.parse import urlsplit
 
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.endpoint import normalise_endpoint
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, CredentialsError
 
 
@@ -190,19 +169,6 @@ def truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
-def _url(value: str, what: str, default_scheme: str = "https") -> str:
-    """``value`` as a base URL with a scheme (``default_scheme`` when missing) and no trailing slash."""
-    text = value.strip().rstrip("/")
-    if "://" not in text:
-        text = "%s://%s" % (default_scheme, text)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
-        raise ConfigurationError(
-            "%s %r is not a valid URL: use http(s)://host[:port], for example %s" % (what, value, DEFAULT_STS_ENDPOINT)
-        )
-    return text
-
-
 class StaticProvider:
     """Credentials that never expire (options, environment, AK / StsToken profiles)."""
 
@@ -237,7 +203,7 @@ class Chain:
 
     def sts_endpoint(self, region: Optional[str] = None, vpc: bool = False) -> str:
         if clean(self.options.sts_endpoint):
-            return _url(self.options.sts_endpoint or "", "sts_endpoint")
+            return normalise_endpoint(self.options.sts_endpoint or "", "sts_endpoint")
         if region is None:
             region = clean(self.env.get("ALIBABA_CLOUD_STS_REGION"))
             vpc = env_true(self.env, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED")
@@ -246,7 +212,7 @@ class Chain:
         return DEFAULT_STS_ENDPOINT
 
     def metadata_endpoint(self) -> str:
-        return _url(self.options.metadata_endpoint or DEFAULT_METADATA_ENDPOINT, "metadata_endpoint", default_scheme="http")
+        return normalise_endpoint(self.options.metadata_endpoint or DEFAULT_METADATA_ENDPOINT, "metadata_endpoint", default_scheme="http")
 
 
 def cli_config_path(env: Mapping[str, str], home: str) -> str:

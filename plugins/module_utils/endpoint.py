@@ -1,21 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Endpoint URL resolution and validation (pure, stdlib only).
-
-The eflo-controller endpoint follows the SDK's ``regional`` rule:
-``eflo-controller.<region>.aliyuncs.com``, or ``eflo-controller-vpc.<region>.aliyuncs.com`` with
-``network: vpc``. An explicit ``endpoint`` overrides both and needs no region; it may be a full URL
-(``https://host[:port]``, ``http://127.0.0.1:PORT``) or a bare ``host[:port]`` (HTTPS assumed).
-
-:func:`resolve_endpoint` returns a base URL with a scheme and no trailing slash, and raises
-:class:`ConfigurationError` with a message that says what was wrong and how to fix it.
+"""Endpoint URL resolution and validation (pure, stdlib only): ``eflo-controller[-vpc].<region>.aliyuncs.com``
+as the SDK builds it, or an explicit ``endpoint`` (``https://host[:port]``, ``http://127.0.0.1:PORT``, or a bare
+``host[:port]``, HTTPS assumed) that needs no region. Errors say what was wrong and how to fix it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import Optional
 from urllib.parse import urlsplit
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
@@ -68,52 +62,46 @@ def _valid_hostname(host: str) -> bool:
     return all(label and len(label) <= 63 and _HOST_LABEL_RE.match(label) for label in labels)
 
 
-def _bad_endpoint(endpoint: str, why: str) -> ConfigurationError:
-    return ConfigurationError("endpoint %r is not valid (%s): %s" % (endpoint, why, _ENDPOINT_HINT))
-
-
-def _split_endpoint(endpoint: str) -> Tuple[str, str]:
-    """(scheme, rest) of ``endpoint``; a bare ``host[:port]`` gets ``https``."""
-    if "://" in endpoint:
-        scheme, rest = endpoint.split("://", 1)
-        scheme = scheme.lower()
-        if scheme not in ("http", "https"):
-            raise _bad_endpoint(endpoint, "scheme %r is not supported, only http and https" % scheme)
-        return scheme, rest
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])", endpoint):
-        # "ftp:host", "mailto:x": a scheme without "//", not a host:port
-        raise _bad_endpoint(endpoint, "it looks like a URL without '//' after the scheme")
-    return "https", endpoint
-
-
-def normalise_endpoint(endpoint: str) -> str:
-    """Validate an explicit ``endpoint`` and return ``scheme://host[:port]`` (lowercase scheme and host)."""
+def normalise_endpoint(endpoint: str, name: str = "endpoint", default_scheme: str = "https") -> str:
+    """Validate the option ``name`` (``endpoint``, ``sts_endpoint``, ``metadata_endpoint``) and return
+    ``scheme://host[:port]`` (lowercase scheme and host); a bare ``host[:port]`` gets ``default_scheme``."""
     raw = endpoint
+
+    def bad(why: str) -> ConfigurationError:
+        return ConfigurationError("%s %r is not valid (%s): %s" % (name, raw, why, _ENDPOINT_HINT))
+
     value = endpoint.strip()
     if not value:
-        raise _bad_endpoint(raw, "it is empty")
+        raise bad("it is empty")
     if any(c.isspace() for c in value):
-        raise _bad_endpoint(raw, "it contains whitespace")
-    scheme, rest = _split_endpoint(value)
+        raise bad("it contains whitespace")
+    scheme, rest = default_scheme, value
+    if "://" in value:
+        scheme, rest = value.split("://", 1)
+        scheme = scheme.lower()
+        if scheme not in ("http", "https"):
+            raise bad("scheme %r is not supported, only http and https" % scheme)
+    elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])", value):  # "ftp:host", "mailto:x": not a host:port
+        raise bad("it looks like a URL without '//' after the scheme")
     if rest.endswith("/") and "/" not in rest[:-1]:
         rest = rest[:-1]
     if "@" in rest:
-        raise _bad_endpoint(raw, "user information before '@' is not allowed")
+        raise bad("user information before '@' is not allowed")
     for char, what in (("?", "a query string"), ("#", "a fragment"), ("/", "a path")):
         if char in rest:
-            raise _bad_endpoint(raw, "%s is not allowed, the API is served at '/'" % what)
+            raise bad("%s is not allowed, the API is served at '/'" % what)
     try:
         parts = urlsplit("%s://%s" % (scheme, rest))
         host = parts.hostname
         port = parts.port
     except ValueError as exc:
-        raise _bad_endpoint(raw, "bad port or host: %s" % exc) from None
+        raise bad("bad port or host: %s" % exc) from None
     if parts.netloc.endswith(":"):
-        raise _bad_endpoint(raw, "the port after ':' is empty")
+        raise bad("the port after ':' is empty")
     if not host or not _valid_hostname(parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc):
-        raise _bad_endpoint(raw, "the host name is missing or malformed")
+        raise bad("the host name is missing or malformed")
     if port is not None and not 1 <= port <= 65535:
-        raise _bad_endpoint(raw, "port %d is out of range 1-65535" % port)
+        raise bad("port %d is out of range 1-65535" % port)
     netloc = parts.netloc.lower()
     return "%s://%s" % (scheme, netloc)
 

@@ -1,14 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Typed errors of the collection.
+"""Typed errors of the collection (nothing here imports Ansible, httpx or pydantic).
 
-Whether an error is worth another attempt is not said here: ``retry.classify`` is the one place that decides.
-Every failure below the Ansible adapters is one of these classes. The adapters turn them into an
-Ansible failure in one place (:func:`failure_result`), so a user always gets a ``msg`` that says what
-went wrong and how to fix it, and never a traceback.
-
-Nothing here imports Ansible, httpx or pydantic.
+They say what happened, never whether to retry (``retry.classify`` decides). The adapters turn them into an
+Ansible failure in one place (:func:`failure_result`): a ``msg`` that says what went wrong and how to fix it.
 """
 
 from __future__ import annotations

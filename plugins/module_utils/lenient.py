@@ -1,20 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Forgiving parsers for the messy values eflo-controller answers with.
+"""Forgiving parsers for the messy values eflo-controller answers with (pure, stdlib only).
 
-The service (and its documentation) sends timestamps in at least five shapes and ``NodeIds`` as a list, a
-JSON-array string or a Python-list repr (``"['mock-sn-200101']"``). The parsers here accept all of them and
-**never raise**, whatever they are given: a value that cannot be understood is kept (timestamps) or dropped
-(node ids) instead of failing a playbook that only wanted to wait for a task. They are the field validators
-of the pydantic models (:mod:`models`), which read every answer.
-
-It also holds the coercion of wrongly typed scalars (:func:`to_text`, :func:`scalar_text`, :func:`to_int`,
-:func:`to_bool`) and lists (:func:`object_list`), the one task-state rule (:func:`classify_state`, used by the
-models, the wait engine, its schedule and its progress text) and CamelCase -> snake_case key conversion
-(:func:`snake_case_keys`).
-
-Pure and stdlib only: nothing here imports Ansible, httpx or pydantic.
+Timestamps in at least five shapes, ``NodeIds`` as a list, a JSON string or a Python-list repr, scalars of the
+wrong JSON type: the parsers accept them all and **never raise** (what cannot be understood is kept or dropped).
+They are the field validators of :mod:`models`. Also here: the one task-state rule (:func:`classify_state`), the
+one reader of an error answer (:func:`error_fields`) and CamelCase -> snake_case keys (:func:`snake_case_keys`).
 """
 
 from __future__ import annotations
@@ -23,7 +15,7 @@ import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 __all__ = [
     "EPOCH_MS_THRESHOLD",
@@ -34,6 +26,8 @@ __all__ = [
     "STATE_UNKNOWN",
     "camel_to_snake",
     "classify_state",
+    "error_fields",
+    "json_object",
     "format_timestamp",
     "object_list",
     "parse_datetime",
@@ -362,6 +356,51 @@ def parse_node_ids(value: Any) -> List[str]:
         return _node_ids_from_value(value, 0)
     except (ValueError, TypeError, RecursionError, OverflowError):
         return []
+
+
+# -------------------------------------------------------------------------------------------- answers
+
+
+def json_object(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """The one reader of an answer's body: ``(object, None)``, or ``(None, why the body is not a JSON object)``."""
+    if not raw.strip():
+        return None, "the body is empty"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, "the body is not valid UTF-8 (byte 0x%02x at offset %d)" % (raw[exc.start], exc.start)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return None, "the body is JSON nested too deeply to read"
+    except ValueError as exc:
+        return None, "the body is not valid JSON, it may be truncated (%s)" % exc
+    if not isinstance(data, dict):
+        return None, "the body is a JSON %s, not an object" % type(data).__name__
+    return data, None
+
+
+
+
+def error_fields(body: Any) -> Dict[str, Optional[str]]:
+    """The one reader of an error answer: ``code``, ``message``, ``request_id``, ``recommend`` and ``host_id`` of a
+    body (``Code``/``code``..., else its ``ErrorCodeInfo`` envelope's ``ErrorCode``/``ErrorMessage``), ``None`` where
+    absent. Keys may also be spelt in lower camel case (``requestId``)."""
+    data = body if isinstance(body, Mapping) else {}
+    info = data.get("ErrorCodeInfo", data.get("errorCodeInfo"))
+    info = info if isinstance(info, Mapping) else {}
+
+    def first(where: Mapping[str, Any], *names: str) -> Optional[str]:
+        return next((text for name in names for key in (name, name[0].lower() + name[1:])
+                     for text in (scalar_text(where.get(key)),) if text is not None), None)
+
+    return {
+        "code": first(data, "Code") or first(info, "ErrorCode", "Code"),
+        "message": first(data, "Message") or first(info, "ErrorMessage", "Message"),
+        "request_id": first(data, "RequestId"),
+        "recommend": first(data, "Recommend"),
+        "host_id": first(data, "HostId"),
+    }
 
 
 # ------------------------------------------------------------------------------------- integers, flags

@@ -3,30 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pydantic v2 models of the eflo-controller answers: the one reader of every answer the collection reads.
 
-One function per answer reads it into its model, and one turns the model into the snake_case dict a module returns:
-
-* ``DescribeTask``     -> :func:`read_task`: :class:`Task` (with :class:`Step` and :class:`SubTask`); :func:`task_to_dict`.
-* ``DescribeCluster``  -> :func:`read_cluster`: :class:`Cluster` (also fits ``ListClusters`` items); :func:`cluster_to_dict`.
-* ``DescribeNode``     -> :func:`read_node`: :class:`Node` (also fits the list items); :func:`node_to_dict`.
-* ``ListClusterNodes``, ``ListFreeNodes``, ``ListClusters``, ``ListNodeGroups``, ``ListTagResources`` -> :func:`read_page`:
-  a page (:class:`NodePage`, :class:`ClusterPage`, :class:`NodeGroupPage`, :class:`TagPage`) with ``items`` and ``next_token``;
-  :func:`node_to_dict`, :func:`cluster_to_dict`, :func:`node_group_to_dict`. :func:`listing.list_all` reads every page.
-
-The models accept every shape documented in the reference notes (section 10): one-digit hours, epoch seconds
-and milliseconds as strings, ``NodeIds`` as a list, a JSON string or a Python-list repr, ``null`` or missing
-``Steps``/``SubTasks``, unknown fields (ignored), unknown enum values (kept as strings) and scalars of the
-wrong JSON type (coerced to text). Each field is read from ``Name``, ``name`` or ``snake_name``, the first that
-is present. Every field is optional and its validator is one of the never-raising parsers of :mod:`lenient`,
-so validating a JSON object cannot fail. Whether a body is the answer that was due is decided from its model:
-a task has a usable ``TaskState``, a cluster a ``ClusterId``, a node page ``Nodes`` or no error envelope; any
-other body raises :class:`~errors.ResponseParseError`, whose message names the body's keys.
-
-States are classified by :func:`lenient.classify_state` (``is_finished``, ``is_succeeded``, ``failed_steps``).
-Timestamps are stored already normalised to ISO 8601 UTC text (see :func:`lenient.parse_timestamp`);
-:func:`lenient.parse_datetime` turns them back into datetimes for elapsed-time arithmetic.
-
-pydantic is imported under a guard so ``ansible-test sanity --test import`` passes without it; the
-readers raise :class:`~errors.ConfigurationError` with an install hint when it is missing.
+One ``read_*`` function per answer validates it into its model (:func:`read_task`, :func:`read_cluster`, :func:`read_node`, :func:`read_started`,
+:func:`read_page` for the list actions of :data:`PAGES`; :func:`listing.list_all` reads every page), and one
+``*_to_dict`` turns a model into the snake_case dict a module returns. Each field is read from ``Name``, ``name``
+or ``snake_name``; its validator is a never-raising parser of :mod:`lenient`, so validation cannot fail. Whether a
+body is the answer that was due is decided from its model; any other body raises
+:class:`~errors.ResponseParseError` naming the body's keys. pydantic is imported under a guard (sanity import test).
 """
 
 from __future__ import annotations
@@ -41,6 +23,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import (
     STATE_SUCCESS,
     camel_to_snake,
     classify_state,
+    error_fields,
     object_list,
     parse_node_ids,
     parse_timestamp,
@@ -353,10 +336,6 @@ class Started(_Lenient):
 # ------------------------------------------------------------------------------------ answers that are wrong
 
 
-def _first(body: Mapping[str, Any], *keys: str) -> Optional[str]:
-    return next((text for text in (scalar_text(body.get(key)) for key in keys) if text is not None), None)
-
-
 def _json_type(value: Any) -> str:
     """How a JSON value reads in a message: ``null``, ``a string``, ``an array``..."""
     for kinds, name in ((type(None), "null"), (bool, "a boolean"), ((int, float), "a number"), (str, "a string"), ((list, tuple), "an array")):
@@ -368,13 +347,8 @@ def _json_type(value: Any) -> str:
 def answer_error(subject: str, body: Any, problem: str) -> ResponseParseError:
     """The error for a body that is not the answer ``subject`` (``DescribeTask for task i1``) was due to give:
     ``problem``, the body's keys, and the code, message and request id of an error envelope when it has them."""
-    fields: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
-    info = fields.get("ErrorCodeInfo") or fields.get("errorCodeInfo")
-    detail: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
-    code = _first(fields, "Code", "code") or _first(detail, "ErrorCode", "errorCode", "Code")
-    message = _first(fields, "Message", "message") or _first(detail, "ErrorMessage", "errorMessage", "Message")
-    request_id = _first(fields, "RequestId", "requestId")
-    notes = ["keys: %s" % (", ".join(sorted(str(key) for key in fields)[:12]) or "none")] if isinstance(body, Mapping) else []
+    code, message, request_id = (error_fields(body)[key] for key in ("code", "message", "request_id"))
+    notes = ["keys: %s" % (", ".join(sorted(str(key) for key in body)[:12]) or "none")] if isinstance(body, Mapping) else []
     if code or message:
         notes.append("error %s: %s" % (code or "-", message or "-"))
     if request_id:

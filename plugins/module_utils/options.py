@@ -1,19 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""From validated option values to a ready client (pure: no Ansible import).
-
-Used by the modules (through ``ansible_module.py``) and by the ``eflo_task_wait`` action plugin:
-
-* :func:`library_problem` - ``None`` or the message to fail with when httpx / pydantic v2 / jmespath are missing;
-* :func:`connection_from_params` - the option dict (``module.params`` or the action plugin's validated
-  arguments) plus the environment and the home directory -> :class:`Connection` (client configuration,
-  credential options, resolved region, endpoint URL), validating everything before any network call;
-* :func:`build_client` - a ready :class:`EfloClient` and the ``credentials_source`` to report, with the
-  credentials resolved exactly once;
-* :func:`secrets_of` - the secret strings of the options, for masking.
-
-Every problem is raised as an :mod:`errors` exception whose message says what is wrong and how to fix it.
+"""From validated option values to a ready client (pure: no Ansible import), for the modules (through
+``ansible_module.py``) and the ``eflo_task_wait`` action plugin: :func:`library_problem` (a missing library),
+:func:`connection_from_params` (options + environment + home -> :class:`Connection`, validated before any network
+call), :func:`build_client_with_credentials` (one wire, credentials resolved once) and :func:`secrets_of`.
 """
 
 from __future__ import annotations
@@ -41,7 +32,9 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import (
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (
     CredentialOptions,
     Credentials,
+    clean,
     cli_config_path,
+    cli_profile_names,
     load_cli_config,
     resolve_credentials,
     resolve_region,
@@ -53,17 +46,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import Answ
 REQUIRED_LIBRARIES = (("httpx", "httpx"), ("pydantic", "pydantic>=2"), ("jmespath", "jmespath"))
 LIBRARY_HINT = "install httpx, pydantic>=2 and jmespath on the host that runs the module"
 
-_STRING_OPTIONS = (
-    "access_key_id",
-    "access_key_secret",
-    "security_token",
-    "region_id",
-    "profile",
-    "endpoint",
-    "ca_bundle",
-    "sts_endpoint",
-    "metadata_endpoint",
-)
 _ASSUME_ROLE_KEYS = ("role_arn", "role_session_name", "duration_seconds", "policy", "external_id")
 _SECRET_OPTIONS = ("access_key_secret", "security_token")
 
@@ -122,15 +104,6 @@ def library_problem(uses_httpx: bool = True, uses_pydantic: bool = True) -> Opti
     )
 
 
-def _text(params: Mapping[str, Any], name: str) -> Optional[str]:
-    """A string option, stripped; empty or whitespace-only counts as not set (a templated, unset variable)."""
-    value = params.get(name)
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
 def _number(params: Mapping[str, Any], name: str, default: Any, *, allow_zero: bool, integer: bool = False) -> Any:
     """A numeric option: ``default`` when unset, else a positive (or, with ``allow_zero``, non-negative) number."""
     value = params.get(name)
@@ -177,18 +150,18 @@ def _assume_role(params: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
 def credential_options(params: Mapping[str, Any]) -> CredentialOptions:
     """The credential part of the options; the chain (``credentials.resolve_credentials``) validates them."""
     return CredentialOptions(
-        access_key_id=_text(params, "access_key_id"),
-        access_key_secret=_text(params, "access_key_secret"),
-        security_token=_text(params, "security_token"),
-        profile=_text(params, "profile"),
+        access_key_id=clean(params.get("access_key_id")),
+        access_key_secret=clean(params.get("access_key_secret")),
+        security_token=clean(params.get("security_token")),
+        profile=clean(params.get("profile")),
         assume_role=_assume_role(params),
-        sts_endpoint=_text(params, "sts_endpoint"),
-        metadata_endpoint=_text(params, "metadata_endpoint"),
+        sts_endpoint=clean(params.get("sts_endpoint")),
+        metadata_endpoint=clean(params.get("metadata_endpoint")),
     )
 
 
 def _ca_bundle(params: Mapping[str, Any]) -> Optional[str]:
-    path = _text(params, "ca_bundle")
+    path = clean(params.get("ca_bundle"))
     if path is None:
         return None
     path = os.path.expanduser(path)
@@ -201,7 +174,7 @@ def _ca_bundle(params: Mapping[str, Any]) -> Optional[str]:
 
 
 def _choice(params: Mapping[str, Any], name: str, default: str, choices: Tuple[str, ...]) -> str:
-    value = (_text(params, name) or default).lower()
+    value = (clean(params.get(name)) or default).lower()
     if value not in choices:
         raise ConfigurationError("%s must be one of %s, got %r" % (name, ", ".join(choices), params.get(name)))
     return value
@@ -216,7 +189,7 @@ def _no_region_error(profile: Optional[str], env: Mapping[str, str], home: str) 
     if profile:
         path = cli_config_path(env, home)
         data = load_cli_config(path)
-        names = [str(item.get("name")) for item in (data or {}).get("profiles", []) if isinstance(item, Mapping)]
+        names = cli_profile_names(data or {})
         if profile not in names:
             msg += " Note: the profile %r was not found in %s (%s)." % (
                 profile, path, "profiles: %s" % (", ".join(names) or "none") if data is not None else "no such file"
@@ -241,8 +214,8 @@ def connection_from_params(
     creds = credential_options(params)
     network = _choice(params, "network", "public", ("public", "vpc"))
     signature_version = _choice(params, "signature_version", "v3", ("v3", "v2"))
-    endpoint = _text(params, "endpoint")
-    region = _text(params, "region_id")
+    endpoint = clean(params.get("endpoint"))
+    region = clean(params.get("region_id"))
     if endpoint is None:
         region = resolve_region(region, env=env, home=home, profile=creds.profile)
     if endpoint is None and region is None:
@@ -323,17 +296,6 @@ def build_client_with_credentials(
         wire.close()
         raise
     return client, credentials
-
-
-def build_client(
-    params: Mapping[str, Any],
-    env: Mapping[str, str],
-    home: str,
-    **kwargs: Any,
-) -> Tuple[EfloClient, str]:
-    """A ready client and the ``credentials_source`` to report (see :func:`build_client_with_credentials`)."""
-    client, credentials = build_client_with_credentials(params, env, home, **kwargs)
-    return client, credentials.source
 
 
 def secrets_of(params: Mapping[str, Any]) -> List[str]:

@@ -3,19 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Request parameters as the official SDK puts them on the wire (pure, stdlib only).
 
-An ``eflo_api`` params dict (nested dicts and lists) becomes a flat ``{name: string}`` mapping:
-
-* lists are flattened with 1-based indexes and dicts inside them with dots
-  (``Tags=[{"Key": "k"}]`` -> ``Tags.1.Key=k``; ``OperatingStates=["Using"]`` -> ``OperatingStates.1=Using``);
-* the parameters the SDK "shrinks" are sent as compact JSON (no spaces, non-ASCII kept) - see
-  :data:`JSON_PARAMS` - and every other dict-valued top-level parameter is shrunk the same way;
-  a few are comma-joined instead (:data:`SIMPLE_PARAMS`);
-* booleans become ``true`` / ``false``; ``None`` values are dropped (also inside lists and dicts, and
-  list indexes stay contiguous);
-* a few actions carry some parameters in the query string instead of the form body
-  (:data:`QUERY_PARAMS`, :data:`QUERY_ONLY_ACTIONS`); :func:`split_params` does the routing.
-
-A string given for a JSON parameter is taken to be JSON already and is sent unchanged.
+An ``eflo_api`` params dict becomes a flat ``{name: string}`` mapping: lists with 1-based indexes and dicts
+inside them with dots (``Tags.1.Key=k``); the parameters of :data:`JSON_PARAMS` and every other dict-valued
+top-level parameter as compact JSON (a string given is sent unchanged), those of :data:`SIMPLE_PARAMS`
+comma-joined; booleans ``true``/``false``; ``None`` dropped. :func:`split_params` routes the parameters of
+:data:`QUERY_PARAMS` and :data:`QUERY_ONLY_ACTIONS` to the query string.
 """
 
 from __future__ import annotations

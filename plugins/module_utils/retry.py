@@ -1,26 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one error classifier (:func:`classify`), backoff with full jitter, and the server's retry-after (pure, stdlib only).
+"""The one error classifier (:func:`classify`), backoff with full jitter, and the server's retry-after (pure).
 
-Every retry decision of the collection asks :func:`classify`: the client's retry loop, the wait engine's
-re-polls and ``eflo_api``'s messages. Given an error and whether the call is idempotent, the verdict is:
-
-* ``RETRY`` - another attempt after a backoff: transport errors (connection refused/reset, DNS, timeouts),
-  HTTP 5xx, and the codes of :data:`TRANSIENT_CODES` whatever the status;
-* ``RETRY_LATER`` - throttling (HTTP 429, ``Throttling*`` and the codes of :data:`THROTTLING_CODES`): another
-  attempt no sooner than the server's ``retry_after`` (a floor for the backoff); a wait holds every call that long;
-* ``REFRESH`` - ``InvalidSecurityToken.Expired``: fetch the credentials again, then retry at once (once);
-* ``GIVE_UP`` - anything else: a TLS certificate that does not verify (never fixes itself), other 4xx, a 2xx
-  answer whose body could not be used, configuration and credential errors.
-
-Mutating calls (``idempotent=False``) are retried only when the request certainly did not reach the service: a
-connect error (nothing was sent), a throttling answer or an expired token (the gateway refused it).
-``Verdict.unreached`` says that no connection was made at all (DNS, refused, TLS, connect timeout): the wait uses
-it to end at once when an endpoint never answered (see ``plugin_utils/waiter.py``).
-
-The server may ask for a pause: ``x-acs-retry-after`` (milliseconds) or ``Retry-After`` (seconds or an HTTP date),
-read by :func:`parse_retry_after` into ``ApiError.retry_after``.
+Every retry decision asks :func:`classify` (the client's retry loop, the wait engine, ``eflo_api``'s messages);
+its table is in docs/architecture.md. ``Verdict.unreached`` says that no connection was made at all; the wait uses
+it to end early when an endpoint never answered. :func:`parse_retry_after` reads ``x-acs-retry-after``
+(milliseconds) or ``Retry-After`` (seconds or an HTTP date).
 """
 
 from __future__ import annotations

@@ -3,22 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Request signing for Alibaba Cloud RPC-style APIs (pure, standard library only).
 
-Two algorithms are implemented:
-
-* Signature V3, ``ACS3-HMAC-SHA256`` (the default of the official SDK). A canonical request is built from the
-  method, the path (always ``/``), the RFC 3986 canonical query, the signed headers and the SHA-256 of the body;
-  its SHA-256 is signed with HMAC-SHA256 keyed with the raw secret and sent in ``Authorization``.
-* Signature V2, RPC ``HMAC-SHA1`` (``signature_version="v2"``). The sorted, RFC 3986 encoded query and body
-  parameters are signed as ``METHOD&%2F&<encoded>`` with HMAC-SHA1 keyed with ``secret + "&"``; the Base64
+* V3, ``ACS3-HMAC-SHA256`` (the default): HMAC-SHA256 over the SHA-256 of the canonical request (method, ``/``,
+  canonical query, signed headers, payload hash), sent in ``Authorization``.
+* V2, RPC ``HMAC-SHA1``: over ``METHOD&%2F&<encoded sorted parameters>`` keyed with ``secret + "&"``; the Base64
   signature travels in the query as ``Signature``.
 
-Dates and nonces are inputs: the caller makes a fresh pair for every attempt (a reused nonce is rejected by the
-gateway with ``SignatureNonceUsed``). Our own V3 requests sign a minimal header set whose wire values we control:
-``host``, ``x-acs-action``, ``x-acs-version``, ``x-acs-date``, ``x-acs-signature-nonce``, ``x-acs-content-sha256``,
-``content-type`` (only with a body), ``x-acs-security-token`` (only with STS credentials) and ``user-agent``
-(only when the caller sets one). Headers that the HTTP library adds on its own are never signed.
-
-Nothing here imports Ansible or any third-party package.
+Dates and nonces are inputs, fresh for every attempt. V3 signs only headers whose wire values the collection
+sets (see docs/architecture.md), never those the HTTP library adds.
 """
 
 from __future__ import annotations
@@ -74,19 +65,18 @@ def percent_encode(value: str) -> str:
     return quote(value, safe="~", encoding="utf-8")
 
 
-def _encoded_pairs(params: Mapping[str, Optional[str]]) -> List[str]:
-    pairs = [(key, params[key]) for key in sorted(params)]
-    return ["%s=%s" % (percent_encode(key), percent_encode(value)) for key, value in pairs if value is not None]
+def query_string(pairs: Sequence[Tuple[str, Optional[str]]]) -> str:
+    """``name=value`` pairs in the given order, both RFC 3986 encoded, joined with ``&`` (null values dropped)."""
+    return "&".join("%s=%s" % (percent_encode(key), percent_encode(value)) for key, value in pairs if value is not None)
 
 
-def form_encode(params: Mapping[str, str]) -> str:
-    """A form body (``application/x-www-form-urlencoded``): keys sorted, RFC 3986 encoding (space is ``%20``)."""
-    return "&".join(_encoded_pairs(params))
+def form_encode(params: Mapping[str, Optional[str]]) -> str:
+    """A form body (``application/x-www-form-urlencoded``), and the V3 canonical query: keys sorted, RFC 3986
+    encoding (space is ``%20``), null values dropped."""
+    return query_string(sorted(params.items()))
 
 
-def canonical_query(params: Mapping[str, str]) -> str:
-    """The V3 canonical query string of decoded ``params``: null values dropped, sorted, RFC 3986 encoded."""
-    return "&".join(_encoded_pairs(params))
+canonical_query = form_encode
 
 
 def sha256_hex(data: bytes) -> str:
@@ -169,7 +159,7 @@ def v3_authorization(
 # --------------------------------------------------------------------------------------------------------- V2
 def v2_canonicalized_query(params: Mapping[str, str]) -> str:
     """Sorted ``name=value`` pairs, both RFC 3986 encoded, joined with ``&`` (``Signature`` excluded)."""
-    return "&".join(_encoded_pairs({key: value for key, value in params.items() if key != "Signature"}))
+    return form_encode({key: value for key, value in params.items() if key != "Signature"})
 
 
 def v2_string_to_sign(method: str, params: Mapping[str, str]) -> str:
@@ -210,10 +200,6 @@ def _v2_query(
     return pairs
 
 
-def _query_string(pairs: Sequence[Tuple[str, str]]) -> str:
-    return "&".join("%s=%s" % (percent_encode(key), percent_encode(value)) for key, value in pairs)
-
-
 def sign_v2_get(
     *,
     base_url: str,
@@ -224,7 +210,7 @@ def sign_v2_get(
 ) -> str:
     """A V2-signed ``GET`` URL (for STS ``AssumeRole``): ``params`` (Action, Format, Version, ...) come first."""
     pairs = _v2_query("GET", [(k, v) for k, v in params.items() if v is not None], None, None, credentials, now, nonce)
-    return "%s/?%s" % (base_url.rstrip("/"), _query_string(pairs))
+    return "%s/?%s" % (base_url.rstrip("/"), query_string(pairs))
 
 
 # ------------------------------------------------------------------------------------------------ RPC requests
@@ -233,64 +219,6 @@ def _host_of(base_url: str) -> str:
     if not netloc:
         raise ValueError("base_url must be an absolute URL with a host, got %r" % base_url)
     return netloc.rsplit("@", 1)[-1]
-
-
-def _sign_v3(
-    base_url: str,
-    action: str,
-    version: str,
-    body: bytes,
-    query: Mapping[str, str],
-    credentials: SigningCredentials,
-    now: datetime,
-    nonce: str,
-    user_agent: Optional[str],
-) -> SignedRequest:
-    payload_hash = sha256_hex(body)
-    headers: Dict[str, str] = {
-        "host": _host_of(base_url),
-        "x-acs-action": action,
-        "x-acs-version": version,
-        "x-acs-date": format_timestamp(now),
-        "x-acs-signature-nonce": nonce,
-        "x-acs-content-sha256": payload_hash,
-    }
-    if body:
-        headers["content-type"] = FORM_CONTENT_TYPE
-    if credentials.security_token:
-        headers["x-acs-security-token"] = credentials.security_token
-    if user_agent:
-        headers["user-agent"] = user_agent
-    signed_names = sorted(headers)
-    canonical = v3_canonical_request("POST", "/", query, headers, signed_names, payload_hash)
-    headers["Authorization"] = v3_authorization(credentials.access_key_id, credentials.access_key_secret, canonical, signed_names)
-    url = base_url.rstrip("/") + "/"
-    if query:
-        url += "?" + canonical_query(query)
-    return SignedRequest(method="POST", url=url, headers=headers, body=body)
-
-
-def _sign_v2(
-    base_url: str,
-    action: str,
-    version: str,
-    params: Mapping[str, str],
-    body: bytes,
-    query: Mapping[str, str],
-    credentials: SigningCredentials,
-    now: datetime,
-    nonce: str,
-    user_agent: Optional[str],
-) -> SignedRequest:
-    head = [("Action", action), ("Format", "json"), ("Version", version)]
-    pairs = _v2_query("POST", head, query, params, credentials, now, nonce)
-    headers: Dict[str, str] = {"x-acs-action": action, "x-acs-version": version}
-    if body:
-        headers["content-type"] = FORM_CONTENT_TYPE
-    if user_agent:
-        headers["user-agent"] = user_agent
-    url = "%s/?%s" % (base_url.rstrip("/"), _query_string(pairs))
-    return SignedRequest(method="POST", url=url, headers=headers, body=body)
 
 
 def sign_rpc_request(
@@ -310,11 +238,27 @@ def sign_rpc_request(
 
     ``now`` and ``nonce`` must be fresh for every attempt. ``signature_version`` is ``"v3"`` or ``"v2"``.
     """
+    if signature_version not in SIGNATURE_VERSIONS:
+        raise ValueError("signature_version must be one of %s, got %r" % (", ".join(SIGNATURE_VERSIONS), signature_version))
     body_params = {key: value for key, value in params.items() if value is not None}
     query_params = {key: value for key, value in (query or {}).items() if value is not None}
     body = form_encode(body_params).encode("utf-8")
-    if signature_version == "v3":
-        return _sign_v3(base_url, action, version, body, query_params, credentials, now, nonce, user_agent)
+    url = base_url.rstrip("/") + "/"
+    headers: Dict[str, str] = {"x-acs-action": action, "x-acs-version": version}
+    if body:
+        headers["content-type"] = FORM_CONTENT_TYPE
+    if user_agent:
+        headers["user-agent"] = user_agent
     if signature_version == "v2":
-        return _sign_v2(base_url, action, version, body_params, body, query_params, credentials, now, nonce, user_agent)
-    raise ValueError("signature_version must be one of %s, got %r" % (", ".join(SIGNATURE_VERSIONS), signature_version))
+        pairs = _v2_query("POST", [("Action", action), ("Format", "json"), ("Version", version)], query_params, body_params,
+                          credentials, now, nonce)
+        return SignedRequest(method="POST", url=url + "?" + query_string(pairs), headers=headers, body=body)
+    payload_hash = sha256_hex(body)
+    headers.update({"host": _host_of(base_url), "x-acs-date": format_timestamp(now), "x-acs-signature-nonce": nonce,
+                    "x-acs-content-sha256": payload_hash})
+    if credentials.security_token:
+        headers["x-acs-security-token"] = credentials.security_token
+    signed_names = sorted(headers)
+    canonical = v3_canonical_request("POST", "/", query_params, headers, signed_names, payload_hash)
+    headers["Authorization"] = v3_authorization(credentials.access_key_id, credentials.access_key_secret, canonical, signed_names)
+    return SignedRequest(method="POST", url=url + ("?" + canonical_query(query_params) if query_params else ""), headers=headers, body=body)

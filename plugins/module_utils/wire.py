@@ -1,18 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The wire under :class:`client.EfloClient` and the credential providers: send one request, read its answer, or
-say why not.
+"""The wire under :class:`client.EfloClient` and the credential providers: it only moves bytes.
 
-:class:`client.EfloClient` signs, retries, reads answers and words errors; a *wire* only moves bytes. The one
-implementation is :class:`wire_httpx.HttpxWire` (one pooled ``httpx.Client``, safe to share between threads);
-a run builds one and the API client and the credential providers (STS, OIDC, instance metadata) share it,
-with its TLS context. Tests inject answers through its ``transport``.
-
-The contract: ``exchange(method, url, headers, body, connect_timeout=None, read_timeout=None)`` (``None``: the
-wire's own timeouts) returns an :class:`Answer` with the body read up to ``max_body`` bytes, or raises
-:class:`WireError` (with a ``kind``) or :class:`BodyTooLarge`. ``close()`` releases connections.
-:func:`transport_error` words a :class:`WireError` for every caller.
+``exchange(method, url, headers, body, connect_timeout=None, read_timeout=None)`` returns an :class:`Answer` with
+the body read up to ``max_body`` bytes, or raises :class:`WireError` (with a ``kind``) or :class:`BodyTooLarge`;
+``close()`` releases connections. The one implementation is :class:`wire_httpx.HttpxWire`, shared by the API
+client and the credential providers of a run. :func:`transport_error` words a :class:`WireError` for every caller.
 """
 
 from __future__ import annotations

@@ -54,20 +54,9 @@ attributes:
     details:
       - C(Describe*), C(List*) and C(Get*) actions are sent in check mode.
       - Other actions are not sent in check mode; the module reports RV(changed=true) and says so in RV(msg).
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
-    support: full
-    membership:
-      - alibabacloud.eflo.eflo
 seealso:
   - module: alibabacloud.eflo.eflo_task_wait
   - module: alibabacloud.eflo.eflo_task_info
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""

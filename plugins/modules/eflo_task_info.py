@@ -55,20 +55,9 @@ attributes:
   check_mode:
     support: full
     details: The module only reads; it runs the same way in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
-    support: full
-    membership:
-      - alibabacloud.eflo.eflo
 seealso:
   - module: alibabacloud.eflo.eflo_task_wait
   - module: alibabacloud.eflo.eflo_api
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""
@@ -439,25 +428,13 @@ def not_found_error(task_id: str, error: ApiError) -> ApiError:
             error.request_id and "request id %s" % error.request_id,
         ) if part
     )
-    msg = "Task %s was not found: the service answered %s%s%s. Check the task ID, and that region_id or endpoint " \
-          "name the region the task was created in; set ignore_missing: true to return it with exists: false instead " \
-          "of failing." % (
-              task_id,
-              error.code or "not found",
-              " (%s)" % answer if answer else "",
-              ": %s" % error.message.rstrip(". ") if error.message else "",
-          )
-    return ApiError(
-        msg,
-        code=error.code,
-        message=error.message,
-        request_id=error.request_id,
-        status=error.status,
-        recommend=error.recommend,
-        host_id=error.host_id,
-        body_excerpt=error.body_excerpt,
-        action=error.action or "DescribeTask",
-    )
+    error.msg = "Task %s was not found: the service answered %s%s%s. Check the task ID, and that region_id or endpoint " \
+        "name the region the task was created in; set ignore_missing: true to return it with exists: false instead " \
+        "of failing." % (task_id, error.code or "not found", " (%s)" % answer if answer else "",
+                         ": %s" % error.message.rstrip(". ") if error.message else "")
+    error.args = (error.msg,)
+    error.action = error.action or "DescribeTask"
+    return error
 
 
 def describe_tasks(client: Any, task_ids: List[str], ignore_missing: bool) -> Tuple[List[Dict[str, Any]], List[str]]:

@@ -242,15 +242,6 @@ attributes:
     details:
       - Real task IDs are polled in check mode too (it only reads).
       - Empty task IDs are skipped with a message (see the notes).
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
-    support: full
-    membership:
-      - alibabacloud.eflo.eflo
 notes:
   - >-
     In check mode, an operation that starts a task (M(alibabacloud.eflo.eflo_api) with C(ExtendCluster) and
@@ -265,8 +256,6 @@ notes:
 seealso:
   - module: alibabacloud.eflo.eflo_task_info
   - module: alibabacloud.eflo.eflo_api
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""
@@ -391,8 +380,10 @@ tasks:
     - With O(task_details=full) (the default), the dictionaries of M(alibabacloud.eflo.eflo_task_info) (see its
       RV(alibabacloud.eflo.eflo_task_info#module:tasks) for every key), plus RV(tasks[].step), RV(tasks[].elapsed),
       RV(tasks[].polls) and RV(tasks[].transitions).
-    - With O(task_details=summary), only the keys below, without C(steps) and C(request_id). A task that did not
-      succeed also has RV(tasks[].transitions); a task that failed has every key of O(task_details=full).
+    - With O(task_details=summary), only C(task_id), C(task_type), C(task_state), C(cluster_id), C(cluster_name),
+      C(message), C(node_ids), C(create_time), C(update_time), C(is_finished), C(is_succeeded), C(failed_steps) and
+      C(failed_sub_tasks) of those dictionaries and the keys below, without C(steps) and C(request_id). A task that
+      did not succeed also has RV(tasks[].transitions); a task that failed has every key of O(task_details=full).
     - A task that was never seen (for example not found) has only RV(tasks[].task_id), a null
       RV(tasks[].task_state), RV(tasks[].step), RV(tasks[].elapsed), RV(tasks[].polls) and RV(tasks[].transitions).
   returned: always
@@ -404,11 +395,6 @@ tasks:
       type: str
       returned: always
       sample: i156331731670384438138
-    task_type:
-      description: The task type.
-      type: str
-      returned: when the task was seen
-      sample: extend_cluster
     task_state:
       description: The last state seen, such as C(running), C(execution_success) or C(execution_fail); null when never seen.
       type: str
@@ -421,59 +407,6 @@ tasks:
       type: str
       returned: always
       sample: init_nodes
-    cluster_id:
-      description: The ID of the cluster the task works on.
-      type: str
-      returned: when the task was seen
-      sample: i119982311660892626523
-    cluster_name:
-      description: The name of that cluster.
-      type: str
-      returned: when the task was seen
-      sample: training-a
-    node_ids:
-      description: The IDs of the nodes the task works on.
-      type: list
-      elements: str
-      returned: when the task was seen
-      sample: [e01-cn-zvp2tgykr0c]
-    message:
-      description: The task's message (often why it failed).
-      type: str
-      returned: when the task was seen
-      sample: ""
-    create_time:
-      description: When the task was created (as the service gives it).
-      type: str
-      returned: when the task was seen
-      sample: "2022-11-30T02:00:00.852Z"
-    update_time:
-      description: When the task last changed (as the service gives it).
-      type: str
-      returned: when the task was seen
-      sample: "2022-11-30T03:40:14.852Z"
-    is_finished:
-      description: Whether the last state seen is final (a success or a failure).
-      type: bool
-      returned: when the task was seen
-      sample: true
-    is_succeeded:
-      description: Whether the last state seen is a success.
-      type: bool
-      returned: when the task was seen
-      sample: true
-    failed_steps:
-      description: The steps whose state is a failure, with their messages and sub-tasks.
-      type: list
-      elements: dict
-      returned: when the task was seen
-      sample: []
-    failed_sub_tasks:
-      description: The sub-tasks whose state is a failure, each with the C(step_name) it belongs to.
-      type: list
-      elements: dict
-      returned: when the task was seen
-      sample: []
     elapsed:
       description: Seconds from the start of the wait until the task finished (or until the wait ended).
       type: float

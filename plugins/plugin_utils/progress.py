@@ -3,29 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Progress, heartbeat and outcome text of ``eflo_task_wait`` (pure: no Ansible, no I/O).
 
-The wait engine (``waiter.py``) emits typed events and keeps :class:`waiter.TaskRecord` objects; this module
-turns them into short lines. Everything is read by attribute (duck typing), so this module does not import
-the engine (the engine imports it).
-
-For the adapter::
-
-    for line in format_event(event, max_lines=10):   # [] for events that print nothing
-        display.display(line)
-
-Bounds: :func:`format_transitions` prints one line per change up to ``max_lines`` changes and one summary
-line above that ("37 tasks changed state: 30 running, 7 execution_success"). Text is never cut: messages of
-the API and errors are quoted whole (on one line), and a list that must be shortened loses whole items and
-says how many ("and N more", :func:`listed`). The outcome ``msg`` lists at most :data:`MAX_LISTED_FAILED`
-failed and :data:`MAX_LISTED_UNFINISHED` unfinished tasks, each section as many as fit in
-:data:`SECTION_LIMIT` characters (always the first). A message already said (the task's own, when a failed
-step or sub-task repeats it) is said once (:func:`unsaid`).
+:func:`format_event` words the engine's events; :func:`outcome_message` the ``msg`` of a wait. Records and events
+are read by attribute, so this module does not import the engine. Text is never cut: a list that must be
+shortened loses whole items and says how many (:func:`listed`), and a message is said once (:func:`unsaid`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, classify_state
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import TransportError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, classify_state, object_list
 
 PREFIX = "eflo_task_wait"
 MAX_LISTED_FAILED = 10
@@ -105,17 +93,12 @@ def task_label(item: Any) -> str:
     return "%s (%s)" % (item.task_id, task_type) if task_type else str(item.task_id)
 
 
-def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    steps = task.get("steps")
-    return [s for s in steps if isinstance(s, Mapping)] if isinstance(steps, list) else []
-
-
 def failed_steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     """``failed_steps`` of the task dict, or the steps whose ``step_state`` is a failure (``lenient.classify_state``)."""
     given = task.get("failed_steps")
     if isinstance(given, list):
         return [s for s in given if isinstance(s, Mapping)]
-    return [s for s in _steps(task) if classify_state(s.get("step_state")) == STATE_FAILURE]
+    return [s for s in object_list(task.get("steps"), (Mapping,)) if classify_state(s.get("step_state")) == STATE_FAILURE]
 
 
 def failed_sub_tasks(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
@@ -124,7 +107,7 @@ def failed_sub_tasks(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     if isinstance(given, list):
         return [s for s in given if isinstance(s, Mapping)]
     found: List[Mapping[str, Any]] = []
-    for step in _steps(task):
+    for step in object_list(task.get("steps"), (Mapping,)):
         subs = step.get("sub_tasks")
         for sub in subs if isinstance(subs, list) else []:
             if isinstance(sub, Mapping) and classify_state(sub.get("task_state")) == STATE_FAILURE:
@@ -367,10 +350,12 @@ def outcome_message(*, status: str, records: Sequence[Any], elapsed: float, time
         return "%s: all %d tasks succeeded in %s %s" % (PREFIX, total, format_duration(elapsed), stats)
     sections: List[str] = []
     if status == "error":
-        where = " task %s" % error_task_id if error_task_id else ""
-        sections.append("polling%s failed, the wait stopped after %s with %d of %s finished: %s" % (
-            where, format_duration(elapsed), succeeded + failed_count, plural(total, "task"),
-            one_line(getattr(error, "msg", error))))
+        finished = "the wait stopped after %s with %d of %s finished" % (format_duration(elapsed), succeeded + failed_count, plural(total, "task"))
+        if isinstance(error, TransportError):  # no answer at all: the cause and its fix come first
+            sections.append("%s %s" % (one_line(error.msg), finished[0].upper() + finished[1:]))
+        else:
+            where = " task %s" % error_task_id if error_task_id else ""
+            sections.append("polling%s failed, %s: %s" % (where, finished, one_line(getattr(error, "msg", error))))
     if failed:
         sections.append(_failure_section(failed, total, succeeded, elapsed))
     if pending and deadline_reached:

@@ -3,38 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Progress-aware poll schedule of ``eflo_task_wait`` (``schedule: adaptive``): pure, no clock, no I/O.
 
-:func:`read_progress` reads what one DescribeTask answer shows (the task dict of ``models.task_to_dict``) and
-says where the task stands; :func:`adaptive_wait` turns that into the wait before the next poll. The wait
-engine (``waiter.py``) calls both after every answer; the clock, the random source and the rate cap stay there.
+:func:`read_progress` says from one task dict where the task stands; :func:`adaptive_wait` turns that into the wait
+before the next poll (the user-facing rule is the ``schedule`` option of the module's DOCUMENTATION):
 
-What an answer tells
-    DescribeTask lists the steps that have started (the simulator and the documented example list no future
-    step), each with its state and start/update times, and the per-node sub-tasks of a fan-out step with
-    their own states and times. It does not say how many steps are left, so the end of a task cannot be
-    predicted from step shares. What it does show reliably:
+* ``busy``: the task cannot end yet (a sub-task of the current step still runs, or a listed step has not
+  started); ``remaining`` estimates for how long: about when the slowest finished sibling sub-task did, else as
+  long again as the work has run (the median of a scale-free prior).
+* ``may_end``: nothing known outlasts the current step, so the task may end at any poll (``near_delay``).
+* ``unknown``: no steps or timestamps, waiting to run, or finished: the engine uses the growth schedule.
 
-    * ``busy``: the task **cannot end yet**. A sub-task of the current step is still running (a step ends
-      after its sub-tasks), or a later step is listed that has not started. ``remaining`` estimates how long
-      that work still runs: when some sub-tasks of the step finished, the others are expected to finish about
-      when the slowest finished one did (they run in parallel), and once past that, within as long again as
-      they are overdue; when none finished, as long again as they have run (the median of a scale-free prior).
-    * ``may_end``: nothing running is known to outlast the current step, so the task may end at any poll.
-    * ``unknown``: no steps, no usable timestamps, a task still waiting to run, or one already finished.
-
-    Durations come only from the service's timestamps, relative to each other: "now" on the service side is the
-    latest timestamp in the answer (a running step's or sub-task's update time). They are never compared with
-    the local monotonic clock, so a skewed service clock or time zone changes nothing; a service that updates
-    its times late makes the estimates shorter, which costs polls, not latency.
-
-The wait (all bounds in seconds; ``delay``, ``near_delay``, ``max_delay`` come from ``WaitConfig``)
-    * first answer of a task: look again when the task is ``delay`` old (its age from its own create time),
-      and at least ``near_delay`` later, plus up to 1 % jitter; longer if it is ``busy`` for longer.
-    * ``busy``: ``remaining`` with jitter down to 80 % of it (the task cannot end before the work ends, so a
-      long wait costs no latency), between ``0.75 * delay`` (and ``near_delay``) and ``max_delay``.
-    * ``may_end``: ``near_delay`` plus up to 20 % jitter (a narrow jitter: a wide one costs latency at the end).
-    * ``unknown``: ``None`` - the engine falls back to the growth schedule (``delay`` growing to ``max_delay``
-      with full jitter).
-    Every wait lies between ``near_delay`` and ``max_delay``.
+Durations come only from the service's timestamps, relative to each other ("now" is the latest timestamp in the
+answer), never from the local clock: a skewed service clock changes nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, List, Mapping, Optional, Protocol, Sequence
 
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import FINAL_STATES, STATE_SUCCESS, classify_state, parse_datetime
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import FINAL_STATES, STATE_SUCCESS, classify_state, object_list, parse_datetime
 
 PHASE_UNKNOWN = "unknown"
 PHASE_BUSY = "busy"
@@ -83,12 +62,6 @@ def _seconds(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds()
 
 
-def _mappings(value: Any) -> List[Mapping[str, Any]]:
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict) or isinstance(item, Mapping)]
-
-
 def _moment(value: Any) -> Optional[datetime]:
     """``lenient.parse_datetime``, with a fast path for the canonical ``YYYY-MM-DDTHH:MM:SS(.fff)Z`` that the models
     give (a poll of a task with 32 nodes reads about 70 timestamps)."""
@@ -114,7 +87,7 @@ def _service_now(task: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) ->
     moments = _times(task, "create_time", "update_time")
     for step in steps:
         moments.extend(_times(step, "start_time", "update_time"))
-        for sub in _mappings(step.get("sub_tasks")):
+        for sub in object_list(step.get("sub_tasks"), (Mapping,)):
             moments.extend(_times(sub, "create_time", "update_time"))
     return max(moments) if moments else None
 
@@ -158,7 +131,7 @@ def read_progress(task: Mapping[str, Any]) -> Progress:
     state = task.get("task_state")
     if classify_state(state) in FINAL_STATES or any(w in str(state or "").casefold() for w in _WAITING_WORDS):
         return Progress(reason="task state %s" % (state or "missing"))
-    steps = _mappings(task.get("steps"))
+    steps = object_list(task.get("steps"), (Mapping,))
     now = _service_now(task, steps)
     if not steps or now is None:
         return Progress(reason="no steps" if not steps else "no timestamps")
@@ -173,7 +146,7 @@ def read_progress(task: Mapping[str, Any]) -> Progress:
         return Progress(PHASE_BUSY, age=age, remaining=None, reason="step %s not started" % step.get("step_name"))
     started = _moment(step.get("start_time"))
     step_age = max(0.0, _seconds(now, started)) if started is not None and started <= now else None
-    remaining = _sub_tasks_remaining(_mappings(step.get("sub_tasks")), started, now)
+    remaining = _sub_tasks_remaining(object_list(step.get("sub_tasks"), (Mapping,)), started, now)
     if remaining is not None:
         return Progress(PHASE_BUSY, age=age, step_age=step_age, remaining=remaining, reason="sub-tasks running")
     if any(_not_started(s) for s in steps[index + 1:]):

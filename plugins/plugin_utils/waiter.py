@@ -1,119 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the alibabacloud.eflo collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Wait engine of ``eflo_task_wait``: schedule, one deadline, acceptors, batch bookkeeping.
+"""Wait engine of ``eflo_task_wait``: schedule, one deadline, rate window, acceptors, batch bookkeeping.
 
-Pure Python: no Ansible, no HTTP. The clock, ``sleep`` and the random source are injected, so the whole
-engine runs under a fake clock in unit tests. The action plugin is a thin adapter around
-:func:`wait_for_tasks`.
+Pure Python: no Ansible, no HTTP; the clock, ``sleep`` and the random source are injected. What the options
+mean for a user is the DOCUMENTATION of ``plugins/modules/eflo_task_wait.py``; this engine implements it::
 
-Usage (what the adapter does)::
+    outcome = wait_for_tasks(task_ids, fetch, WaitConfig(...), clock=time.monotonic, sleep=time.sleep,
+                             rng=random.Random(), on_event=handler)   # ConfigurationError before any poll
+    result = outcome.to_result()                                    # the documented return dict
 
-    config = WaitConfig(timeout=3600, delay=15, max_delay=60, max_rate=5,
-                        acceptors=acceptors_from_params(params["acceptors"]))
-    validate_config(config)                     # ConfigurationError before any HTTP (optional: done again below)
-    outcome = wait_for_tasks(task_ids, fetch, config, clock=time.monotonic, sleep=time.sleep,
-                             rng=random.Random(), on_event=lambda ev: [display.display(line) for line in format_event(ev)])
-    result = outcome.to_result()                # the documented return dict; result["failed"] tells success
+``fetch(ids) -> {id: task dict (models.task_to_dict) | EfloError}`` polls the given ids; it may raise an
+:class:`EfloError` (then it counts for every id of the batch) and may return :class:`TimedAnswers` to say when
+each answer arrived. The engine is the one place that retries a poll: the client under ``fetch`` is built with
+``retries=CLIENT_RETRIES`` (0), and ``retry.classify(error, idempotent=True)`` decides what a poll error means.
 
-``fetch(ids: list[str]) -> dict[str, dict | EfloError]``
-    Polls the given task ids (one DescribeTask per id; the adapter may use a thread pool) and returns, per id,
-    either the snake_case task dict of ``models.task_to_dict`` or the typed error of that call. ``fetch`` may
-    also raise an :class:`EfloError`, which then counts for every id of the batch. An id missing from the
-    answer counts as a retryable poll failure. Each id passed counts as one API call (``polls``) and against
-    ``max_rate``. The engine is the one place that retries a poll (on its schedule, within ``max_rate`` and the
-    deadline): the client under ``fetch`` is built with ``retries=CLIENT_RETRIES`` (0).
-
-Schedule
-    Every task is polled once at the start (so a wrong ``expected_task_types`` or an already finished task is
-    seen at once), then each task has its own next-poll time. The wait after the n-th unchanged poll of a task
-    is ``delay + U(0, 1) * (cap - delay)`` with ``cap = min(max_delay, delay * growth ** n)`` (full jitter
-    between ``delay`` and the growing cap; the first wait lies in ``[delay, delay * growth]``). A task whose
-    ``task_state`` or current step changed starts again at n = 1. A retried error or a not-found answer
-    within the grace period counts as an unchanged poll; a verdict's ``retry_after`` delays that task and,
-    for throttling (``RETRY_LATER``), every call. A not-found task is polled again at the latest when its
-    ``not_found_grace`` ends, and an unreached endpoint when ``unreachable_grace`` ends, so each rule ends the
-    wait on time. Next-poll times never pass the deadline.
-
-Rate
-    ``max_rate`` is a cap on API calls in any sliding window: at most ``floor(max_rate)`` calls in any 1 s
-    (for ``max_rate < 1``: one call per ``1 / max_rate`` seconds). Due tasks are polled earliest-due first,
-    in batches no larger than the calls the window still allows. Each call is booked in the window when its
-    answer arrived (``fetch`` reports it in :class:`TimedAnswers`; otherwise at the end of the batch): the
-    service has seen the call by then, so it never sees more than the cap in one second, and the rate falls
-    below the cap only by the latency of one call, not by the duration of a whole batch.
-
-Deadline
-    One deadline (``start + timeout``) for all tasks. The engine never sleeps past it. At the deadline it
-    polls once more the still-pending tasks that were not polled at or after the deadline, oldest poll
-    first, as many as the rate window allows, then the rest time out.
-
-Acceptors (botocore waiter model)
-    ``config.acceptors`` are checked in order; the first match wins.
-    ``state``: ``success`` | ``failure`` | ``retry`` (keep waiting). ``expression``: JMESPath over the task
-    dict. ``matcher``: ``path`` (result == expected, the default), ``pathAll`` (non-empty list, every item ==
-    expected), ``pathAny`` (non-empty list, some item == expected), ``contains`` (string result contains the
-    expected string). Strings compare case-insensitively. When none matches, ``task_state`` decides with
-    :func:`lenient.classify_state` (the rule of ``is_finished``/``is_succeeded``): a success state succeeds, a
-    failure state fails at once, anything else (running, unknown) keeps waiting. To make the user list final
-    (botocore behaviour), end it with ``{state: retry, expression: "`true`", expected: true}``. Expressions are
-    compiled at the start (a syntax error is a :class:`ConfigurationError`); an expression that raises at
-    evaluation (a type error on a null field) counts as no match and adds a warning.
-
-Outcomes per task
-    success -> succeeded, unless sub-tasks (or steps) failed and ``fail_on_sub_task_failure`` (then failed;
-    otherwise succeeded with a warning). failure -> failed. A task of a type outside
-    ``expected_task_types`` (exact type or family prefix ``extend_`` / glob ``extend_*``, case-insensitive)
-    fails and ends the whole wait at once. A not-found :class:`ApiError` (``is_not_found``) keeps the task
-    pending until ``not_found_grace`` seconds after the start, then fails it (at the poll due at that moment).
-
-Errors
-    ``retry.classify(error, idempotent=True)`` decides. ``RETRY`` / ``RETRY_LATER`` (throttling, 5xx, network
-    errors): counted in ``retries``, the task is polled again later; they fail the wait only by outlasting the
-    deadline. An unusable answer (:class:`ResponseParseError`: truncated JSON, a 200 without a task) is
-    ``GIVE_UP`` for one call, but the wait polls it again until ``max_bad_answers`` of them came in a row for one
-    task (an endpoint that is not eflo-controller fails in seconds, not at the timeout). Anything else
-    (``GIVE_UP``: a TLS certificate that does not verify, auth, signature, configuration, 4xx; ``REFRESH``: the
-    client already fetched the credentials again): the wait ends at once with status ``error`` and
-    ``outcome.error`` set.
-
-Never answered
-    While no poll of the wait has got an HTTP answer, a poll that made no connection (``Verdict.unreached``: DNS,
-    connection refused, connect timeout) is retried only until one task had ``unreachable_attempts`` such polls
-    in a row or ``unreachable_grace`` seconds passed since the start: then the wait ends with status ``error``
-    and a message that names the endpoint, the cause and the fix. Once the endpoint has answered, an outage is
-    ridden out until the deadline.
-
-``fail_fast``
-    True: the wait ends after the batch in which the first task failed (the other pending tasks are reported
-    in ``pending_task_ids``). False: wait for every task, then report.
-
-Events (``on_event``, typed, see the classes below; ``progress.format_event`` turns them into lines)
-    :class:`StartEvent` once; :class:`TransitionsEvent` with every task whose state or current step changed
-    (first sightings included, ``old_state`` None), buffered and emitted when the engine goes idle, at most
-    ``summary_window`` seconds after the first buffered change, and at the end; :class:`PollErrorsEvent`
-    (same buffering) with retried poll errors; :class:`HeartbeatEvent` at most every ``heartbeat_interval``.
-
-Status and ``to_result()``
-    ``status``: ``success`` | ``failure`` | ``timeout`` | ``error`` (precedence error > failure > timeout).
-    ``to_result()`` gives ``tasks`` (each last task dict plus ``step`` (the current step), ``elapsed``, ``polls``,
-    ``transitions`` = ``[{time, task_state, step}]`` with ``time`` in seconds since the wait started; at most
-    ``max_transitions_per_task`` most recent), ``succeeded_task_ids``, ``failed_task_ids``,
-    ``timed_out_task_ids``, ``pending_task_ids`` (not waited for: fail_fast, error), ``elapsed``, ``polls``,
-    ``retries``, ``failed``, ``msg``, ``warnings`` (and the error's detail keys for status ``error``).
-
-``task_details`` (keyword of :func:`wait_for_tasks`: what ``tasks`` holds, and so what the engine keeps per task)
-    ``full`` (default): every task's whole last dict, as above; the engine keeps each task's last dict.
-    ``summary`` (big batches): every task as the keys of :data:`SUMMARY_KEYS` plus ``failed_steps`` and
-    ``failed_sub_tasks`` (with their messages), ``step``, ``elapsed`` and ``polls``, without ``steps`` and
-    ``request_id``; a task that did not succeed also has ``transitions``, and a task that failed has its whole
-    last dict. The engine keeps only that: the compact dict of each answer (the whole dict of a failing answer),
-    and it drops a task's transitions when it succeeds. A failure or timeout message says the same either way.
-
-:func:`wait_for_tasks` raises :class:`ConfigurationError` for a bad config or bad task ids, before polling.
-Exceptions that are not :class:`EfloError` (``KeyboardInterrupt`` from ``sleep`` or ``fetch``, bugs) propagate
-at once; the engine holds no resources, so Ctrl-C stops it promptly (sleeps are never longer than the time to
-the next due poll, heartbeat or deadline).
+* Schedule: every task is polled at the start, then on its own next-poll time (:func:`planned_wait`: the
+  adaptive wait of ``schedule.py`` when the answer shows progress, else growth with full jitter); no next-poll
+  time passes the deadline, a not-found task is polled again when ``not_found_grace`` ends and an unreached
+  endpoint when ``unreachable_grace`` ends. At the deadline the pending tasks are polled once more.
+* Rate: at most ``max_rate`` calls in any sliding second (:class:`RateWindow`), each booked when its answer
+  arrived; a throttling ``retry_after`` holds the whole window.
+* Verdict per answer: the user's acceptors in order, else :func:`lenient.classify_state` of ``task_state``.
+* Errors: ``RETRY``/``RETRY_LATER`` re-poll until the deadline; ``max_bad_answers`` unusable answers in a row
+  end the wait; while no poll has got an HTTP answer, ``unreachable_attempts`` unreached polls of a task in a
+  row (or ``unreachable_grace``) end it; anything else ends it at once with status ``error``.
+* Events (``on_event``; ``progress.format_event`` words them): start, buffered transitions and poll errors
+  (flushed when idle or after ``summary_window``), heartbeats.
 """
 
 from __future__ import annotations
@@ -124,7 +37,7 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ApiError,
@@ -133,10 +46,11 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state, object_list
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import RETRY_LATER, Verdict, classify
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import failed_steps, failed_sub_tasks
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.schedule import RandomSource
 
 try:
     import jmespath
@@ -191,11 +105,6 @@ class TimedAnswers(Dict[str, Any]):
     def __init__(self, answers: Optional[Mapping[str, Any]] = None, answered_at: Optional[Mapping[str, float]] = None) -> None:
         super().__init__(answers or {})
         self.answered_at: Dict[str, float] = dict(answered_at or {})
-
-
-class RandomSource(Protocol):
-    def random(self) -> float:
-        """A float in [0, 1)."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -272,6 +181,11 @@ def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -
         raise ConfigurationError("%s must be %s %s, got %r." % (name, ">" if strict else ">=", minimum, value))
 
 
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError("%s must be an integer of at least 1, got %r." % (name, value))
+
+
 def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     """Check every option and compile the acceptors (user ones, then defaults); raise ConfigurationError."""
     _check_number("timeout", config.timeout, 0, strict=True)
@@ -285,17 +199,12 @@ def validate_config(config: WaitConfig) -> "List[_CompiledAcceptor]":
     _check_number("near_delay", config.near_delay, 0, strict=True)
     _check_number("max_rate", config.max_rate, 0, strict=True)
     _check_number("heartbeat_interval", config.heartbeat_interval, 0)
-    if isinstance(config.max_batch, bool) or not isinstance(config.max_batch, int) or config.max_batch < 1:
-        raise ConfigurationError("max_batch must be an integer of at least 1, got %r." % (config.max_batch,))
+    _check_count("max_batch", config.max_batch)
     _check_number("not_found_grace", config.not_found_grace, 0)
     _check_number("unreachable_grace", config.unreachable_grace, 0)
-    if isinstance(config.unreachable_attempts, bool) or not isinstance(config.unreachable_attempts, int) \
-            or config.unreachable_attempts < 1:
-        raise ConfigurationError("unreachable_attempts must be an integer of at least 1, got %r." % (config.unreachable_attempts,))
+    _check_count("unreachable_attempts", config.unreachable_attempts)
     _check_number("summary_window", config.summary_window, 0)
-    if isinstance(config.max_transitions_per_task, bool) or not isinstance(config.max_transitions_per_task, int) \
-            or config.max_transitions_per_task < 1:
-        raise ConfigurationError("max_transitions_per_task must be a positive integer.")
+    _check_count("max_transitions_per_task", config.max_transitions_per_task)
     if isinstance(config.expected_task_types, (str, bytes)):
         raise ConfigurationError("expected_task_types must be a list of task types, not a string.")
     for value in config.expected_task_types:
@@ -408,16 +317,9 @@ def _text(value: Any) -> Optional[str]:
     return text or None
 
 
-def _steps(task: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    steps = task.get("steps")
-    if not isinstance(steps, list):
-        return []
-    return [s for s in steps if isinstance(s, Mapping)]
-
-
 def current_step(task: Mapping[str, Any]) -> Optional[str]:
     """The first step that has not succeeded (running, waiting, failed), else the last step; None without steps."""
-    steps = _steps(task)
+    steps = object_list(task.get("steps"), (Mapping,))
     for step in steps:
         if classify_state(step.get("step_state")) != STATE_SUCCESS:
             return _text(step.get("step_name"))
@@ -735,12 +637,6 @@ class WaitOutcome:
     def failed(self) -> bool:
         return self.status != STATUS_SUCCESS
 
-    def record(self, task_id: str) -> Optional[TaskRecord]:
-        for record in self.records:
-            if record.task_id == task_id:
-                return record
-        return None
-
     def to_result(self) -> Dict[str, Any]:
         result: Dict[str, Any] = {
             "tasks": [r.to_dict(self.start, self.end, self.details) for r in self.records],
@@ -1027,8 +923,8 @@ class _Waiter:
                 if reschedule:
                     self.reschedule(record, now, not_after=grace_end)
                 return
-            record.reason = "was not found for %s (not_found_grace %ss): %s Check the task id and the region." % (
-                progress.format_duration(now - self.start), _fmt_number(self.config.not_found_grace), error.msg)
+            record.reason = "was not found for %s (not_found_grace %s): %s Check the task id and the region." % (
+                progress.format_duration(now - self.start), progress.format_seconds(self.config.not_found_grace), error.msg)
             self.finish_task(record, RESULT_FAILED, now)
             return
         if isinstance(error, ResponseParseError):
@@ -1065,11 +961,11 @@ class _Waiter:
         return record.unreached >= self.config.unreachable_attempts or now >= self.start + self.config.unreachable_grace
 
     def never_answered_error(self, record: TaskRecord, error: EfloError, now: float) -> TransportError:
-        return TransportError("the endpoint never answered: %s in a row could not connect over %s "
-                              "(unreachable_attempts %d, unreachable_grace %ss); the last one: %s" % (
-                                  progress.plural(record.unreached, "poll"),
+        return TransportError("the endpoint never answered: %s %s of task %s in a row could not connect over %s "
+                              "(unreachable_attempts %d, unreachable_grace %s)." % (
+                                  error.msg, progress.plural(record.unreached, "poll"), record.task_id,
                                   progress.format_duration(now - self.start), self.config.unreachable_attempts,
-                                  _fmt_number(self.config.unreachable_grace), error.msg),
+                                  progress.format_seconds(self.config.unreachable_grace)),
                               kind=getattr(error, "kind", "connect"))
 
     def should_stop(self) -> bool:
@@ -1143,10 +1039,6 @@ class _Waiter:
             extra = len(warnings) - MAX_WARNINGS
             warnings = warnings[:MAX_WARNINGS] + ["and %d more warnings." % extra]
         return warnings
-
-
-def _fmt_number(value: float) -> str:
-    return ("%d" % value) if float(value).is_integer() else ("%g" % value)
 
 
 def wait_for_tasks(

@@ -58,7 +58,8 @@ def wait_on(run_playbook: Any, tmp_path: Path, endpoint: str, env: Dict[str, str
 def check_never_answered(result: Dict[str, Any], host: str, cause: str, fix: str) -> None:
     msg = result["msg"]
     assert result["elapsed"] < FAST_ENOUGH, msg
-    assert "polling task %s failed" % TASK_ID in msg and "the endpoint never answered: 3 polls in a row could not connect" in msg, msg
+    assert msg.startswith("eflo_task_wait: the endpoint never answered: eflo-controller DescribeTask to "), msg
+    assert "3 polls of task %s in a row could not connect" % TASK_ID in msg, msg
     assert host in msg and cause in msg and fix in msg, msg
     assert result["error"] == {"kind": "connect"} and result["polls"] == 3 and result["retries"] == 2
     assert result["pending_task_ids"] == [TASK_ID] and result["timed_out_task_ids"] == []

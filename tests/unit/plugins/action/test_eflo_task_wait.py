@@ -11,13 +11,13 @@ plugin's ``sleep`` advances, so a wait of hours runs in milliseconds and nothing
 from __future__ import annotations
 
 import ast
+import re
 import json
 import os
 import pathlib
 import random
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -31,7 +31,7 @@ from ansible_collections.alibabacloud.eflo.plugins.doc_fragments.eflo import Mod
 from ansible_collections.alibabacloud.eflo.plugins.module_utils import argspec
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import EfloClient
-from ansible_collections.alibabacloud.eflo.tests.unit.plugins.fake_service import transport  # pylint: disable=import-error
+from ansible_collections.alibabacloud.eflo.tests.unit.plugins.fake_service import FakeEflo, transport  # pylint: disable=import-error
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 ACCESS_KEY_ID = "LTAI5tWaitUnitTestKey"
@@ -101,49 +101,6 @@ def lifecycle(task_id: str, *, step_every: float = 100.0, final: str = "executio
     return timeline
 
 
-class FakeEflo:
-    """DescribeTask answers from per-task timelines (times relative to START), with injectable faults."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.timelines: Dict[str, List[Tuple[float, Dict[str, Any]]]] = {}
-        self.not_found_until: Dict[str, float] = {}
-        self.faults: Dict[str, List[httpx.Response]] = {}
-        self.requests: List[Dict[str, Any]] = []
-        self.before_answer: Optional[Callable[[str], None]] = None
-        self.lock = threading.Lock()
-
-    def add(self, task_id: str, timeline: List[Tuple[float, Dict[str, Any]]]) -> str:
-        self.timelines[task_id] = timeline
-        return task_id
-
-    def fault(self, task_id: str, *responses: httpx.Response) -> None:
-        self.faults.setdefault(task_id, []).extend(responses)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        params = dict(parse_qsl(request.content.decode("utf-8"), keep_blank_values=True))
-        task_id = params.get("TaskId", "")
-        with self.lock:
-            self.requests.append({"time": self.clock(), "task_id": task_id, "action": request.headers.get("x-acs-action"),
-                                  "authorization": request.headers.get("authorization", ""), "thread": threading.get_ident()})
-            queued = self.faults.get(task_id)
-            fault = queued.pop(0) if queued else None
-        if self.before_answer is not None:
-            self.before_answer(task_id)
-        if fault is not None:
-            return fault
-        elapsed = self.clock() - START
-        timeline = self.timelines.get(task_id)
-        if timeline is None or elapsed < self.not_found_until.get(task_id, 0.0):
-            return httpx.Response(404, json={"RequestId": "NF-1", "Code": "InvalidTaskId.NotFound",
-                                             "Message": "The task %s does not exist." % task_id})
-        body = [b for at, b in timeline if at <= elapsed][-1]
-        return httpx.Response(200, json=body)
-
-    def polls_of(self, task_id: str) -> int:
-        return sum(1 for r in self.requests if r["task_id"] == task_id)
-
-
 def throttled(retry_after_ms: Optional[int] = None) -> httpx.Response:
     headers = {"x-acs-retry-after": str(retry_after_ms)} if retry_after_ms is not None else {}
     return httpx.Response(400, headers=headers, json={"RequestId": "TH-1", "Code": "Throttling.User",
@@ -203,7 +160,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeEflo:
-    return FakeEflo(clock)
+    return FakeEflo(clock, start=START)
 
 
 @pytest.fixture
@@ -286,7 +243,7 @@ def test_one_task_succeeds_with_transitions_progress_and_counts(action_plugin, f
     assert "eflo_task_wait: i1 (extend_cluster) waiting_to_run" in shown
     assert "eflo_task_wait: i1 (extend_cluster) running: step init_nodes -> update_cluster" in shown
     assert "eflo_task_wait: i1 (extend_cluster) running -> execution_success at step update_cluster" in shown
-    assert all(r["action"] == "DescribeTask" for r in fake.requests)
+    assert all(r.action == "DescribeTask" for r in fake.requests)
     assert "warnings" not in result
 
 
@@ -295,7 +252,7 @@ def test_the_schedule_uses_delay_and_max_delay(action_plugin, fake, clock) -> No
     result = run(action_plugin, task_id="i1", delay=10, max_delay=30, timeout=600)
 
     assert result["timed_out_task_ids"] == ["i1"]
-    times = [r["time"] for r in fake.requests]
+    times = [r.time for r in fake.requests]
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert times[0] == START
     assert all(10 <= gap <= 30 + 1e-6 for gap in gaps[:-1]), gaps  # the last poll is the final check at the deadline
@@ -398,7 +355,7 @@ def test_throttling_and_5xx_are_retried_counted_and_not_retried_by_the_client(ac
     assert result["failed"] is False and result["succeeded_task_ids"] == ["i1"]
     assert result["retries"] == 3
     assert result["polls"] == len(fake.requests)  # the client made no retries of its own
-    throttled_at, next_poll = fake.requests[0]["time"], fake.requests[1]["time"]
+    throttled_at, next_poll = fake.requests[0].time, fake.requests[1].time
     assert next_poll - throttled_at >= 2.0  # x-acs-retry-after honoured
     assert any("failed and will be retried" in line for line in lines(display))
 
@@ -464,7 +421,7 @@ def test_many_tasks_respect_max_rate_and_print_summaries(action_plugin, fake, di
     result = run(action_plugin, task_ids=ids + ids[:5], max_rate=3, heartbeat_interval=60)
 
     assert result["failed"] is False and result["succeeded_task_ids"] == ids  # repeated ids once, in order
-    times = sorted(r["time"] for r in fake.requests)
+    times = sorted(r.time for r in fake.requests)
     for index, when in enumerate(times):
         in_window = [t for t in times[index:index + 10] if t < when + 1.0]
         assert len(in_window) <= 3, (when, in_window)
@@ -491,7 +448,7 @@ def test_polls_of_a_batch_run_in_parallel(action_plugin, fake) -> None:
     result = run(action_plugin, task_ids=ids, max_rate=4)
 
     assert result["failed"] is False, result["msg"]
-    assert len({r["thread"] for r in fake.requests[:4]}) == 4
+    assert len({r.thread for r in fake.requests[:4]}) == 4
 
 
 def test_the_poller_reports_when_each_answer_arrived() -> None:
@@ -552,7 +509,7 @@ def test_check_mode_polls_real_ids_and_skips_empty_ones(action_plugin, module_ta
     assert result["failed"] is False and result["succeeded_task_ids"] == ["i1"]
     assert "1 empty task id skipped" in result["msg"]
     assert any("empty task id" in w for w in result["warnings"])
-    assert {r["task_id"] for r in fake.requests} == {"i1"}
+    assert {r.task_id for r in fake.requests} == {"i1"}
 
 
 @pytest.mark.parametrize("ids, expected", [
@@ -656,7 +613,7 @@ def test_credentials_come_from_the_task_environment_and_are_resolved_once(action
     assert len(calls) == 1
     params = calls[0][0]
     assert params["retries"] == 0
-    assert all("LTAI5tFromTaskEnvironment" in r["authorization"] for r in fake.requests)
+    assert all("LTAI5tFromTaskEnvironment" in r.request.headers.get("authorization", "") for r in fake.requests)
     assert "SecretFromTaskEnvironment0123" not in json.dumps(result)
 
 
@@ -840,7 +797,9 @@ def test_task_details_summary_returns_compact_tasks_and_full_failed_ones(action_
     assert "steps" not in ok and "transitions" not in ok and "request_id" not in ok
     assert ok["task_state"] == "execution_success" and ok["step"] == "update_cluster" and ok["node_ids"] == ["e01-cn-zvp2tgykr08"]
     assert bad["steps"] and bad["transitions"] and bad["failed_sub_tasks"][0]["message"] == "node did not join"
-    documented = set(_docs()["RETURN"]["tasks"]["contains"])
+    tasks_doc = _docs()["RETURN"]["tasks"]
+    summary_doc = next(line for line in tasks_doc["description"] if line.startswith("With O(task_details=summary)"))
+    documented = set(tasks_doc["contains"]) | set(re.findall(r"C\((\w+)\)", summary_doc))
     assert set(ok) <= documented, set(ok) - documented  # every key of a summary is documented
     assert "node did not join" in result["msg"]
 

@@ -209,32 +209,32 @@ def fake() -> FakeEflo:
 
 
 def test_build_client_resolves_option_credentials_and_calls(home: str, fake: FakeEflo) -> None:
-    client, source = options.build_client(
+    client, credentials = options.build_client_with_credentials(
         defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home, transport=transport(fake),
     )
     with client:
         assert client.describe_task("i1")["TaskState"] == "running"
-    assert source == "options"
+    assert credentials.source == "options"
     assert fake.access_key_ids() == [KEY_ID] and fake.actions() == ["DescribeTask"] and fake.hosts() == ["127.0.0.1"]
 
 
 def test_options_win_over_environment(home: str, fake: FakeEflo) -> None:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789"}
-    client, source = options.build_client(
+    client, credentials = options.build_client_with_credentials(
         defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), env, home, transport=transport(fake),
     )
     with client:
         client.describe_task("i1")
-    assert source == "options" and fake.access_key_ids() == [KEY_ID]
+    assert credentials.source == "options" and fake.access_key_ids() == [KEY_ID]
 
 
 def test_environment_is_used_when_no_option_is_set(home: str, fake: FakeEflo) -> None:
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789",
            "ALIBABA_CLOUD_REGION_ID": "cn-beijing", **NO_ECS}
-    client, source = options.build_client(defaults(access_key_id=""), env, home, transport=transport(fake))
+    client, credentials = options.build_client_with_credentials(defaults(access_key_id=""), env, home, transport=transport(fake))
     with client:
         client.describe_task("i1")
-    assert source == "env"
+    assert credentials.source == "env"
     assert fake.hosts() == ["eflo-controller.cn-beijing.aliyuncs.com"] and fake.access_key_ids() == ["LTAI5tEnvKey"]
 
 
@@ -257,7 +257,7 @@ def test_assume_role_is_resolved_once_up_front(home: str, fake: FakeEflo) -> Non
 
 def test_no_credentials_lists_the_places_searched(home: str, fake: FakeEflo) -> None:
     with pytest.raises(CredentialsError) as info:
-        options.build_client(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home, transport=transport(fake))
+        options.build_client_with_credentials(defaults(endpoint="http://127.0.0.1:9"), dict(NO_ECS), home, transport=transport(fake))
     assert info.value.searched
     assert "environment" in info.value.msg
 
@@ -302,7 +302,7 @@ def test_failed_resolution_closes_the_wire(home: str, fake: FakeEflo, monkeypatc
     wires, _loaded = spy_wires(monkeypatch)
     fake.answers["AssumeRole"] = {"RequestId": "S2", "Code": "NoPermission", "Message": "You are not authorized to assume this role."}
     with pytest.raises(ApiError, match="NoPermission"):
-        options.build_client(
+        options.build_client_with_credentials(
             defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET, sts_endpoint="http://sts.local",
                      assume_role=ASSUME_ROLE), {}, home, transport=transport(fake),
         )
@@ -314,7 +314,7 @@ def test_static_credentials_and_an_http_endpoint_load_no_ca_store(home: str, fak
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tEnvKey", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "EnvSecret0123456789", **NO_ECS}
     for params, environment in ((defaults(endpoint="http://127.0.0.1:9", access_key_id=KEY_ID, access_key_secret=SECRET), {}),
                                 (defaults(endpoint="http://127.0.0.1:9"), env)):
-        with options.build_client(params, environment, home, transport=transport(fake))[0] as client:
+        with options.build_client_with_credentials(params, environment, home, transport=transport(fake))[0] as client:
             client.describe_task("i1")
     assert loaded == [] and len(wires) == 2 and len(fake.requests) == 2
     context = ssl_context(wires[0])
@@ -325,7 +325,7 @@ def test_static_credentials_and_an_http_endpoint_load_no_ca_store(home: str, fak
 def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, monkeypatch: pytest.MonkeyPatch) -> None:
     wires, loaded = spy_wires(monkeypatch)
     params = defaults(region_id="cn-wulanchabu", access_key_id=KEY_ID, access_key_secret=SECRET)
-    with options.build_client(params, {}, home)[0]:
+    with options.build_client_with_credentials(params, {}, home)[0]:
         pass
     assert len(loaded) == 1 and len(wires) == 1
     context = ssl_context(wires[0])
@@ -335,7 +335,7 @@ def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, m
 
 def test_configuration_errors_come_before_any_network_call(home: str, fake: FakeEflo) -> None:
     with pytest.raises(ConfigurationError):
-        options.build_client(defaults(region_id="Bad Region", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home,
+        options.build_client_with_credentials(defaults(region_id="Bad Region", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home,
                              transport=transport(fake))
     assert fake.requests == []
 
@@ -355,7 +355,7 @@ def test_library_problem_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) 
     assert "jmespath" in problem and "httpx," not in problem.split(".", maxsplit=1)[0]
     assert "pip install" in problem
     with pytest.raises(ConfigurationError, match="jmespath"):
-        options.build_client(defaults(endpoint="http://127.0.0.1:9"), {}, "/nonexistent")
+        options.build_client_with_credentials(defaults(endpoint="http://127.0.0.1:9"), {}, "/nonexistent")
 
 
 def test_a_missing_httpx_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
