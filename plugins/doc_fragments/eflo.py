@@ -7,8 +7,9 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:  # pylint: disable=too-few-public-methods
-    """``alibabacloud.eflo.eflo``: authentication and connection options (plugins/module_utils/argspec.py), the
-    attributes every module of the collection shares (its action group), and the author."""
+    """``alibabacloud.eflo.eflo``: authentication and connection options (plugins/module_utils/argspec.py) and the
+    author; ``alibabacloud.eflo.eflo.modules``: the attributes every module of the collection shares (its action
+    group)."""
 
     DOCUMENTATION = r"""
 options:
@@ -163,6 +164,18 @@ notes:
   - >-
     Set the credentials once for a play with
     C(module_defaults: {group/alibabacloud.eflo.eflo: {...}}).
+author:
+  - alibabacloud.eflo contributors (@alibabacloud)
+requirements:
+  - python >= 3.11
+  - httpx
+  - pydantic >= 2
+  - jmespath
+"""
+
+    # The attributes every module of the collection shares (not the inventory plugin): extend with
+    # alibabacloud.eflo.eflo.modules.
+    MODULES = r"""
 attributes:
   diff_mode:
     support: none
@@ -173,11 +186,4 @@ attributes:
     support: full
     membership:
       - alibabacloud.eflo.eflo
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
-requirements:
-  - python >= 3.11
-  - httpx
-  - pydantic >= 2
-  - jmespath
 """

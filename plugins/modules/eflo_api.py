@@ -47,6 +47,7 @@ options:
     default: {}
 extends_documentation_fragment:
   - alibabacloud.eflo.eflo
+  - alibabacloud.eflo.eflo.modules
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:

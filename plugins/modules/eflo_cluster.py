@@ -163,6 +163,7 @@ options:
     default: 60.0
 extends_documentation_fragment:
   - alibabacloud.eflo.eflo
+  - alibabacloud.eflo.eflo.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
@@ -180,13 +181,6 @@ attributes:
   diff_mode:
     support: full
     details: The node IDs of each node group and the tags, before and after.
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
-    support: full
-    membership:
-      - alibabacloud.eflo.eflo
 notes:
   - A second run reads the cluster with C(ListClusters) (by name), C(DescribeCluster), C(ListNodeGroups),
     C(ListClusterNodes) and C(ListTagResources) - five calls for a cluster of up to 100 nodes - and changes nothing.

@@ -55,20 +55,12 @@ options:
     elements: str
 extends_documentation_fragment:
   - alibabacloud.eflo.eflo
+  - alibabacloud.eflo.eflo.modules
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: The module only reads; it runs the same way in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/alibabacloud.eflo.eflo) in C(module_defaults) to set the shared options once.
-    support: full
-    membership:
-      - alibabacloud.eflo.eflo
 seealso:
   - module: alibabacloud.eflo.eflo_cluster_info
 author:

@@ -226,6 +226,7 @@ options:
     choices: [full, summary]
 extends_documentation_fragment:
   - alibabacloud.eflo.eflo
+  - alibabacloud.eflo.eflo.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
