@@ -101,14 +101,14 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible-eflo
 cache_timeout: 600
 
----
+# A second inventory file (examples are one YAML document, so it is shown commented out):
 # inventory/staging.eflo.yml: two clusters by name, credentials of an aliyun CLI profile
-plugin: alibabacloud.eflo.eflo_nodes
-profile: staging
-region_id: cn-wulanchabu
-cluster_names: [train-a, train-b]
-groups:
-  gpu: machine_type.startswith('efg')
+# plugin: alibabacloud.eflo.eflo_nodes
+# profile: staging
+# region_id: cn-wulanchabu
+# cluster_names: [train-a, train-b]
+# groups:
+#   gpu: machine_type.startswith('efg')
 """
 
 import os
