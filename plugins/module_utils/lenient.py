@@ -380,8 +380,6 @@ def json_object(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     return data, None
 
 
-
-
 def error_fields(body: Any) -> Dict[str, Optional[str]]:
     """The one reader of an error answer: ``code``, ``message``, ``request_id``, ``recommend`` and ``host_id`` of a
     body (``Code``/``code``..., else its ``ErrorCodeInfo`` envelope's ``ErrorCode``/``ErrorMessage``), ``None`` where

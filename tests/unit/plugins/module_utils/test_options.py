@@ -336,7 +336,7 @@ def test_https_endpoint_with_static_credentials_loads_one_ca_bundle(home: str, m
 def test_configuration_errors_come_before_any_network_call(home: str, fake: FakeEflo) -> None:
     with pytest.raises(ConfigurationError):
         options.build_client_with_credentials(defaults(region_id="Bad Region", access_key_id=KEY_ID, access_key_secret=SECRET), {}, home,
-                             transport=transport(fake))
+                                              transport=transport(fake))
     assert fake.requests == []
 
 
