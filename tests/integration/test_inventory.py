@@ -84,10 +84,10 @@ def big_cluster(simulator: Simulator, collections_tree: Path) -> Dict[str, Any]:
     tagged = cluster["node_groups"][0]["node_ids"][:2]
     if str(collections_tree) not in sys.path:
         sys.path.insert(0, str(collections_tree))
-    from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client  # pylint: disable=import-outside-toplevel
+    from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import build_client_with_credentials  # pylint: disable=import-outside-toplevel
 
     keys = {"endpoint": simulator.url, "access_key_id": simulator.access_key_id, "access_key_secret": simulator.access_key_secret}
-    client, _source = build_client(keys, {}, "/nonexistent")
+    client, _credentials = build_client_with_credentials(keys, {}, "/nonexistent")
     with client:
         client.call("TagResources", {"ResourceType": "Node", "ResourceId": tagged, "Tag": [{"Key": "team", "Value": "nlp"}]},
                     idempotent=False)
