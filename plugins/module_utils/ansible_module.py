@@ -32,6 +32,17 @@ except ImportError:  # pragma: no cover - every supported ansible-core has it
 SECRET_KEY_PATTERN = re.compile(r"passw(or)?d|secret|security_?token|private_?key|access_?key_?secret", re.IGNORECASE)
 
 
+def fail_action_only(name: str, spec: Mapping[str, Any]) -> NoReturn:
+    """The ``main()`` of a module file that only documents an action plugin (``eflo_task_wait``, ``eflo_cluster``):
+    reached only when the module is run without its action plugin (on a managed host, or by a module-only path)."""
+    module = AnsibleModule(supports_check_mode=True, **spec)
+    module.fail_json(msg=(
+        "alibabacloud.eflo.%s runs as an action plugin on the Ansible controller; this module file only documents it. "
+        "Call it as alibabacloud.eflo.%s from a playbook with the collection installed on the controller (it cannot "
+        "run on a managed host or through a module-only path)." % (name, name)))
+    raise AssertionError("fail_json returned")  # pragma: no cover - fail_json exits
+
+
 def unexpected_error_message(module_name: str, err: BaseException) -> str:
     """The ``msg`` for an exception that is not one of the collection's typed errors (a bug)."""
     return (

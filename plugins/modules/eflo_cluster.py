@@ -314,19 +314,12 @@ credentials_source:
   sample: environment
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import fail_action_only
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import cluster_spec
-
-ACTION_ONLY_MSG = (
-    "alibabacloud.eflo.eflo_cluster runs as an action plugin on the Ansible controller; this module file only documents "
-    "it. Call it as alibabacloud.eflo.eflo_cluster from a playbook with the collection installed on the controller."
-)
 
 
 def main() -> None:
-    module = AnsibleModule(supports_check_mode=True, **cluster_spec())
-    module.fail_json(msg=ACTION_ONLY_MSG)
+    fail_action_only("eflo_cluster", cluster_spec())
 
 
 if __name__ == "__main__":

@@ -489,20 +489,12 @@ error:
     http_status: 403
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.ansible_module import fail_action_only
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import task_wait_spec
-
-ACTION_ONLY_MSG = (
-    "alibabacloud.eflo.eflo_task_wait runs as an action plugin on the Ansible controller; this module file only "
-    "documents it. Call it as alibabacloud.eflo.eflo_task_wait from a playbook with the collection installed on the "
-    "controller (it cannot run on a managed host or through a module-only path)."
-)
 
 
 def main() -> None:
-    module = AnsibleModule(supports_check_mode=True, **task_wait_spec())
-    module.fail_json(msg=ACTION_ONLY_MSG)
+    fail_action_only("eflo_task_wait", task_wait_spec())
 
 
 if __name__ == "__main__":

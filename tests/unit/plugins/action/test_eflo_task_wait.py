@@ -11,11 +11,12 @@ plugin's ``sleep`` advances, so a wait of hours runs in milliseconds and nothing
 from __future__ import annotations
 
 import ast
-import re
+import importlib
 import json
 import os
 import pathlib
 import random
+import re
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -766,19 +767,20 @@ def test_the_result_keys_are_documented(action_plugin, fake) -> None:
     assert {"elapsed", "polls", "transitions"} <= documented_task_keys <= set(result["tasks"][0])
 
 
-def test_the_doc_only_module_fails_with_a_pointer_to_the_action(capsys) -> None:
-    from ansible_collections.alibabacloud.eflo.plugins.modules import eflo_task_wait as doc_module
-
+@pytest.mark.parametrize("name, args", [("eflo_task_wait", {"task_id": "i1"}), ("eflo_cluster", {"name": "training-a"})])
+def test_the_doc_only_modules_fail_with_a_pointer_to_the_action(capsys, name: str, args: Dict[str, Any]) -> None:
+    doc_module = importlib.import_module("ansible_collections.alibabacloud.eflo.plugins.modules." + name)
     try:
         from ansible.module_utils.testing import patch_module_args
     except ImportError:  # pragma: no cover - ansible-core < 2.19
         pytest.skip("needs ansible.module_utils.testing.patch_module_args")
-    with patch_module_args({"task_id": "i1"}):
+    with patch_module_args(args):
         with pytest.raises(SystemExit) as exc_info:
             doc_module.main()
     assert exc_info.value.code == 1
     out = json.loads(capsys.readouterr().out)
-    assert out["failed"] is True and "runs as an action plugin" in out["msg"]
+    assert out["failed"] is True
+    assert out["msg"].startswith("alibabacloud.eflo.%s runs as an action plugin on the Ansible controller" % name)
 
 
 # --------------------------------------------------------------------------------------------------------------
