@@ -44,6 +44,7 @@ INJECTED_VARS = {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET
                  "ALIBABA_CLOUD_REGION_ID"}
 FINISHED_STATES = {"execution_success", "execution_fail", "execution_cancelled", "execution_canceled"}
 PROGRESS = re.compile(r"eflo_task_wait: (i\d+) \(")
+WAIT_ACTIONS = ("alibabacloud.eflo.eflo_task_wait", "alibabacloud.eflo.eflo_cluster")  # the tasks that wait
 RELEASE_AFTER_S = 120.0  # failure path only: release a wait whose progress never arrived, so the run ends
 
 
@@ -268,11 +269,13 @@ class WaitWatcher:
         with self._lock:
             self.events.append(event)
             data = event.get("event_data") or {}
-            if data.get("task_action") != "alibabacloud.eflo.eflo_task_wait":
+            if data.get("task_action") not in WAIT_ACTIONS:
                 return True
             uuid = data.get("task_uuid", "")
             if event["event"] == "runner_on_start":
                 self._arm_watchdog(uuid)
+            elif event["event"] in ("runner_on_ok", "runner_on_failed", "runner_on_skipped"):
+                self._cancel_watchdog()  # a task that ended without waiting (eflo_cluster with nothing to do)
             match = PROGRESS.search(event.get("stdout") or "")
             if event["event"] == "verbose" and match and uuid not in self.released:
                 self._release(uuid, match.group(1), event["counter"], by_watchdog=False)
@@ -336,8 +339,10 @@ def test_demo_through_ansible_runner(awx_simulator, awx_keys, tmp_path):
         run = ansible_runner.run(
             private_data_dir=str(private_data_dir), playbook=str(DEMO), ident="job",
             inventory="localhost ansible_connection=local ansible_python_interpreter=%s" % sys.executable,
-            # a job template's extra vars; simulated time stands still until the test lets it run
-            extravars={"eflo_endpoint": awx_simulator.url, "eflo_demo_speed": 1},
+            # a job template's extra vars; simulated time stands still until the test lets it run (a deletion, which
+            # has no task and no progress line, is over in 2 s)
+            extravars={"eflo_endpoint": awx_simulator.url, "eflo_demo_speed": 1,
+                       "eflo_demo_durations": {"initialize": 2400, "extend": 1200, "reclone": 1800, "delete": 2}},
             envvars=runner_env(make_collections_tree(tmp_path / "collections"), home, injected),
             event_handler=watcher, quiet=True, verbosity=2,
             suppress_env_files=True,  # as AWX runs jobs: no env/ files with the variables
@@ -350,15 +355,16 @@ def test_demo_through_ansible_runner(awx_simulator, awx_keys, tmp_path):
     assert (run.status, run.rc) == ("successful", 0), stdout[-6000:]
     assert "Demo finished: the failure above was scripted, so this run is a success." in stdout
 
-    # --- progress arrives as events while the wait waits
-    waits = [e for e in events if e["event"] == "playbook_on_task_start"
-             and e["event_data"].get("task_action") == "alibabacloud.eflo.eflo_task_wait"]
-    assert len(waits) == 3, [e["event_data"].get("task") for e in waits]
-    finals: Dict[str, Dict[str, Any]] = {}
+    # --- progress arrives as events while each wait waits (eflo_cluster's waits, then the role's eflo_task_wait)
+    starts = [e for e in events if e["event"] == "playbook_on_task_start" and e["event_data"].get("task_action") in WAIT_ACTIONS]
+    waits = [e for e in starts if e["event_data"]["task_uuid"] in watcher.released]
+    assert [e["event_data"]["task_action"].rsplit(".", 1)[1] for e in waits] == ["eflo_cluster", "eflo_cluster", "eflo_task_wait"], \
+        [e["event_data"].get("task") for e in starts]
+    finals: Dict[str, Tuple[str, Dict[str, Any]]] = {}
     for wait in waits:
         uuid = wait["event_data"]["task_uuid"]
-        released = watcher.released.get(uuid)
-        assert released and not released["by_watchdog"], "no progress event arrived while the wait waited: %s" % released
+        released = watcher.released[uuid]
+        assert not released["by_watchdog"], "no progress event arrived while the wait waited: %s" % released
         assert released["state"] not in FINISHED_STATES, released
         own = [e for e in events if (e.get("event_data") or {}).get("task_uuid") == uuid]
         results = [e for e in own if e["event"] in ("runner_on_ok", "runner_on_failed")]
@@ -369,21 +375,24 @@ def test_demo_through_ansible_runner(awx_simulator, awx_keys, tmp_path):
         assert len(progress) >= 3, [e.get("stdout") for e in own]
         assert all(e["counter"] < final["counter"] for e in progress)
         assert released["counter"] < final["counter"] and released["arrived_before"] <= events.index(final)
-        finals[released["task_id"]] = final
+        finals[released["task_id"]] = (wait["event_data"]["task_action"].rsplit(".", 1)[1], final)
 
     # --- the final results carry the documented return values
-    returns = documented_returns("eflo_task_wait")
-    always = {name for name, doc in returns.items() if doc.get("returned") == "always"}
-    task_keys = set(returns["tasks"]["contains"])
+    task_keys = set(documented_returns("eflo_task_wait")["tasks"]["contains"])
     task_states = []
-    for task_id, final in finals.items():
+    for task_id, (module, final) in finals.items():
         res = final["event_data"]["res"]
+        returns = documented_returns(module)
+        always = {name for name, doc in returns.items() if doc.get("returned") == "always"}
         assert always <= set(res), sorted(always - set(res))
         assert res["credentials_source"] == "env"
         assert [t["task_id"] for t in res["tasks"]] == [task_id]
         assert task_keys <= set(res["tasks"][0]), sorted(task_keys - set(res["tasks"][0]))
-        assert isinstance(res["elapsed"], float) and isinstance(res["polls"], int) and res["polls"] >= 2
         task_states.append((res["tasks"][0]["task_type"], res["tasks"][0]["task_state"]))
+        if module == "eflo_cluster":
+            assert res["task_ids"] == [task_id] and res["changed"] is True
+            continue
+        assert isinstance(res["elapsed"], float) and isinstance(res["polls"], int) and res["polls"] >= 2
         if res["failed_task_ids"]:
             assert res["failed_task_ids"] == [task_id] and res["tasks"][0]["failed_sub_tasks"]
         else:

@@ -30,11 +30,10 @@ def check_demo_output(stdout: str) -> None:
         assert re.search(r"eflo_task_wait: i\d+ \(%s\) (waiting_to_run|running)\b" % task_type, stdout), stdout
         assert re.search(r"eflo_task_wait: i\d+ \(%s\) running -> %s at step \w+" % (task_type, final), stdout), stdout
     assert re.search(r"eflo_task_wait: 0/1 finished, 1 running; slowest i\d+ \w+ at step \w+ for \d+", stdout), stdout
-    # the role's summaries
-    assert "cluster_task: initialize succeeded: 1 task on 1 cluster in " in stdout
-    assert "post-checks passed: 1 cluster running, 4 nodes Using" in stdout
-    assert "cluster_task: extend succeeded: 1 task on 1 cluster in " in stdout
-    assert "post-checks passed: 1 cluster running, 2 nodes Using" in stdout
+    # the declared steps: created, grown, then nothing to do
+    assert re.search(r"demo-training \(i\d+\) has 6 nodes; the third run changed nothing\.", stdout), stdout
+    assert re.search(r"TASK \[Declare it the same again\] \*+\nok: \[localhost\]\n", stdout), stdout
+    # the role's summary of the reclone
     assert "cluster_task: reclone FAILED: the task failed after " in stdout
     assert re.search(r"- cluster demo-training \(i\d+\): task i\d+ \(reclone_node\) execution_fail at step reclone_nodes", stdout)
     assert "message: Task failed at step reclone_nodes: Reimage node %s failed" % FAILING_NODE in stdout
@@ -43,7 +42,8 @@ def check_demo_output(stdout: str) -> None:
     # and it ends green on purpose
     assert "The reclone failed on %s only, as scripted." % FAILING_NODE in stdout
     assert "Demo finished: the failure above was scripted, so this run is a success." in stdout
-    assert re.search(r"localhost\s+: ok=\d+\s+changed=3\s+unreachable=0\s+failed=0", stdout), stdout
+    assert re.search(r"TASK \[Declare it absent\] \*+\nchanged: \[localhost\]\n", stdout), stdout
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=4\s+unreachable=0\s+failed=0", stdout), stdout
 
 
 def test_demo_playbook(simulator, run_playbook):
@@ -57,11 +57,14 @@ def test_demo_playbook(simulator, run_playbook):
     check_demo_output(run.stdout)
     outcomes = [r["result"]["ansible_facts"]["cluster_task_outcome"]
                 for r in run.tasks("alibabacloud.eflo.cluster_task : Set the outcome fact cluster_task_outcome")]
-    assert [(o["operation"], o["status"]) for o in outcomes] == [
-        ("initialize", "success"), ("extend", "success"), ("reclone", "failure")]
-    assert outcomes[2]["failed_nodes"] == [FAILING_NODE]
+    assert [(o["operation"], o["status"]) for o in outcomes] == [("reclone", "failure")]
+    assert outcomes[0]["failed_nodes"] == [FAILING_NODE]
+    created, grown, again = (run.tasks(name)[0]["result"] for name in (
+        "Declare the cluster with four nodes", "Declare it with six nodes", "Declare it the same again"))
+    assert [t["task_type"] for t in created["tasks"] + grown["tasks"]] == ["initialize_cluster", "extend_cluster"]
+    assert (again["changed"], again["task_ids"], again["plan"]) == (False, [], [])
     by_action = simulator.requests()["by_action"]
-    for action in ("CreateCluster", "ExtendCluster", "ReimageNodes"):
+    for action in ("CreateCluster", "ExtendCluster", "ReimageNodes", "DeleteCluster"):
         assert by_action[action] == {"success": 1}, by_action
 
 
