@@ -16,7 +16,9 @@ from ansible_collections.alibabacloud.eflo.plugins.filter.cluster_task import (
     role_input,
 )
 
-T1, T2, T3 = "i156331731670384438138", "i156331731670384438139", "i156331731670384438140"
+T1 = "i156331731670384438138"
+T2 = "i156331731670384438139"
+T3 = "i156331731670384438140"
 RECLONE_DEFAULTS = [4500, 20, 90, 120]
 UNSET = (None, None, None, None)
 OMIT = object()
