@@ -53,7 +53,8 @@ class ActionModule(TaskWaitAction):
 
         try:
             outcome = ClusterRun(client.call, wait_tasks, clock=self.clock, sleep=self.sleep, timeout=config.timeout,
-                                 delay=config.delay).run(args, check_mode)
+                                 delay=config.delay, notify=lambda line: self.show(line, secrets),
+                                 heartbeat_interval=config.heartbeat_interval, name=self.name).run(args, check_mode)
         finally:
             client.close()
         return dict(outcome.to_result(check_mode), credentials_source=source)

@@ -159,6 +159,10 @@ options:
   heartbeat_interval:
     description:
       - Seconds between two heartbeat lines of a wait, as O(alibabacloud.eflo.eflo_task_wait#module:heartbeat_interval).
+      - >-
+        With O(state=absent), the wait for the deletion shows a line when it starts (C(eflo_cluster: waiting until
+        cluster ... is gone)), one every O(heartbeat_interval) with the cluster's state, and one when the cluster is
+        gone. V(0) turns the heartbeat lines off.
     type: float
     default: 60.0
 extends_documentation_fragment:

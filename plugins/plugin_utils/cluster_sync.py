@@ -4,7 +4,8 @@
 """The run of ``eflo_cluster``: find the cluster, wait for its running task, read its state, plan, call, wait.
 
 No Ansible: the action plugin gives ``call`` (:meth:`EfloClient.call`), ``wait_tasks(ids) -> result dict`` (the wait
-engine, as ``eflo_task_wait`` runs it), ``clock`` and ``sleep``. Answers are read by the models, lists by
+engine, as ``eflo_task_wait`` runs it), ``clock``, ``sleep`` and ``notify`` (shows a progress line of the deletion
+wait, which has no task). Answers are read by the models, lists by
 :func:`listing.list_all`, errors classified by :func:`retry.classify`; the plan is :func:`cluster_plan.plan`.
 """
 
@@ -24,6 +25,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.models import (
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import classify
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import cluster_plan
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import format_duration, format_seconds
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.cluster_plan import Current, Plan
 
 Call = Callable[..., Dict[str, Any]]
@@ -116,13 +118,17 @@ class ClusterRun:
     """One run of ``eflo_cluster`` (see the module docstring)."""
 
     def __init__(self, call: Call, wait_tasks: WaitTasks, *, clock: Callable[[], float], sleep: Callable[[float], None],
-                 timeout: float, delay: float) -> None:
+                 timeout: float, delay: float, notify: Callable[[str], None] = lambda line: None,
+                 heartbeat_interval: float = 0.0, name: str = "eflo_cluster") -> None:
         self.call = call
         self.wait_tasks = wait_tasks
         self.clock = clock
         self.sleep = sleep
         self.timeout = timeout
         self.delay = delay
+        self.notify = notify
+        self.heartbeat_interval = heartbeat_interval  # 0: no heartbeat lines
+        self.name = name
 
     def run(self, wanted: Mapping[str, Any], check_mode: bool) -> Outcome:
         """Find, resume, plan, and (outside check mode) call and wait."""
@@ -192,15 +198,20 @@ class ClusterRun:
         return cluster_id
 
     def wait_gone(self, cluster_id: str) -> None:
-        """Poll DescribeCluster every ``delay`` seconds until it says not found (errors judged by retry.classify)."""
-        deadline = self.clock() + self.timeout
+        """Poll DescribeCluster every ``delay`` seconds until it says not found (errors judged by retry.classify).
+        Progress: a line when the wait starts, one every ``heartbeat_interval`` and one when the cluster is gone."""
+        start = self.clock()
+        deadline = start + self.timeout
+        next_heartbeat = start + self.heartbeat_interval if self.heartbeat_interval > 0 else None
         state = "unknown"
         last_error: Optional[EfloError] = None
+        self.notify("%s: waiting until cluster %s is gone (timeout %s)" % (self.name, cluster_id, format_seconds(self.timeout)))
         while True:
             try:
                 state = read_cluster(self.call("DescribeCluster", {"ClusterId": cluster_id})).operating_state or state
             except EfloError as err:
                 if isinstance(err, ApiError) and err.is_not_found:
+                    self.notify("%s: cluster %s is gone after %s" % (self.name, cluster_id, format_duration(self.clock() - start)))
                     return
                 if not classify(err, idempotent=True).retry:
                     raise
@@ -209,4 +220,7 @@ class ClusterRun:
                 raise DeadlineExceeded(
                     "the cluster %s still exists %.0f s after DeleteCluster (state %s): raise wait_timeout, or run the task "
                     "again later (it does not delete twice)." % (cluster_id, self.timeout, state), last_error)
+            if next_heartbeat is not None and self.clock() >= next_heartbeat:
+                self.notify("%s: cluster %s still %s after %s" % (self.name, cluster_id, state, format_duration(self.clock() - start)))
+                next_heartbeat = self.clock() + self.heartbeat_interval
             self.sleep(self.delay)

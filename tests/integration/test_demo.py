@@ -42,7 +42,8 @@ def check_demo_output(stdout: str) -> None:
     # and it ends green on purpose
     assert "The reclone failed on %s only, as scripted." % FAILING_NODE in stdout
     assert "Demo finished: the failure above was scripted, so this run is a success." in stdout
-    assert re.search(r"TASK \[Declare it absent\] \*+\nchanged: \[localhost\]\n", stdout), stdout
+    assert re.search(r"TASK \[Declare it absent\] \*+\neflo_cluster: waiting until cluster i\d+ is gone \(timeout 16200s\)\n"
+                     r"eflo_cluster: cluster i\d+ is gone after \d+s\nchanged: \[localhost\]\n", stdout), stdout
     assert re.search(r"localhost\s+: ok=\d+\s+changed=4\s+unreachable=0\s+failed=0", stdout), stdout
 
 

@@ -58,7 +58,8 @@ def cluster(state: str = "running", task_id: str = "") -> Dict[str, Any]:
     return {"ClusterId": CID, "ClusterName": "c", "OperatingState": state, "TaskId": task_id}
 
 
-def make_run(service: FakeService, waits: List[List[str]], failed: bool = False, timeout: float = 10.0) -> ClusterRun:
+def make_run(service: FakeService, waits: List[List[str]], failed: bool = False, timeout: float = 10.0,
+             lines: Optional[List[str]] = None, heartbeat_interval: float = 0.0) -> ClusterRun:
     clock = {"now": 0.0}
 
     def wait_tasks(ids: List[str]) -> Dict[str, Any]:
@@ -68,7 +69,8 @@ def make_run(service: FakeService, waits: List[List[str]], failed: bool = False,
     def sleep(seconds: float) -> None:
         clock["now"] += seconds
 
-    return ClusterRun(service, wait_tasks, clock=lambda: clock["now"], sleep=sleep, timeout=timeout, delay=1.0)
+    return ClusterRun(service, wait_tasks, clock=lambda: clock["now"], sleep=sleep, timeout=timeout, delay=1.0,
+                      notify=(lines.append if lines is not None else lambda line: None), heartbeat_interval=heartbeat_interval)
 
 
 def wanted(**options: Any) -> Dict[str, Any]:
@@ -189,6 +191,18 @@ def test_absent_while_deleting_only_waits():
     outcome = make_run(service, []).run(wanted(state="absent"), check_mode=False)
     assert service.mutating() == [] and not outcome.plan.changed and outcome.cluster == {}
     assert [c[0] for c in service.calls].count("DescribeCluster") == 3
+
+
+def test_the_deletion_wait_shows_its_start_heartbeats_and_end():
+    service, lines = FakeService(cluster()), []
+    service.describe = [cluster()] + [cluster("deleting")] * 5 + [None]
+    make_run(service, [], lines=lines, heartbeat_interval=2.0).run(wanted(state="absent"), check_mode=False)
+    assert lines == [
+        "eflo_cluster: waiting until cluster %s is gone (timeout 10s)" % CID,
+        "eflo_cluster: cluster %s still deleting after 2s" % CID,
+        "eflo_cluster: cluster %s still deleting after 4s" % CID,
+        "eflo_cluster: cluster %s is gone after 5s" % CID,
+    ]
 
 
 def test_a_failed_resumed_task_fails_the_run_before_any_plan():
