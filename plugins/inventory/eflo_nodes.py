@@ -78,8 +78,6 @@ notes:
     C(ansible-playbook); C(module_defaults) does not apply to an inventory source.
 seealso:
   - module: alibabacloud.eflo.eflo_api
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""

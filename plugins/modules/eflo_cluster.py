@@ -192,8 +192,6 @@ notes:
 seealso:
   - module: alibabacloud.eflo.eflo_task_wait
   - module: alibabacloud.eflo.eflo_api
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""

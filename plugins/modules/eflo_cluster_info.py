@@ -50,8 +50,6 @@ attributes:
     details: The module only reads; it runs the same way in check mode.
 seealso:
   - module: alibabacloud.eflo.eflo_node_info
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""

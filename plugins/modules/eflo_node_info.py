@@ -63,8 +63,6 @@ attributes:
     details: The module only reads; it runs the same way in check mode.
 seealso:
   - module: alibabacloud.eflo.eflo_cluster_info
-author:
-  - alibabacloud.eflo contributors (@alibabacloud)
 """
 
 EXAMPLES = r"""
