@@ -11,7 +11,7 @@ the run itself is :class:`plugin_utils.cluster_sync.ClusterRun` and the plan :mo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import ASYNC_MSG, CONTROLLER_NOTE
 from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import ActionModule as TaskWaitAction
@@ -19,7 +19,7 @@ from ansible_collections.alibabacloud.eflo.plugins.action.eflo_task_wait import 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.argspec import cluster_spec, wait_defaults
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.options import library_problem, secrets_of
-from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import waiter
+from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, waiter
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.cluster_sync import ClusterRun
 
 
@@ -28,6 +28,10 @@ class ActionModule(TaskWaitAction):
 
     name = "eflo_cluster"
     async_msg = ASYNC_MSG.replace("eflo_task_wait", name).replace("the timeout option", "wait_timeout")
+
+    def show(self, line: str, secrets: Sequence[str], verbosity: int = 0) -> None:
+        """The wait's progress lines, named ``eflo_cluster:``."""
+        super().show(progress.as_caller(line, self.name), secrets, verbosity)
 
     def wait(self, secrets: List[str]) -> Dict[str, Any]:
         """Validate, build the client, run; the result dict (EfloError / AnsibleActionFail raised)."""
@@ -47,9 +51,12 @@ class ActionModule(TaskWaitAction):
             saved = client.config  # the engine is the one place that retries a poll
             client.config = dataclasses.replace(saved, retries=waiter.CLIENT_RETRIES)
             try:
-                return self.wait_with(client, source, ids, config, "full", secrets)
+                result = self.wait_with(client, source, ids, config, "full", secrets)
             finally:
                 client.config = saved
+            if result.get("msg"):
+                result["msg"] = progress.as_caller(result["msg"], self.name)
+            return result
 
         try:
             outcome = ClusterRun(client.call, wait_tasks, clock=self.clock, sleep=self.sleep, timeout=config.timeout,

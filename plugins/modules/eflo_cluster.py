@@ -22,8 +22,8 @@ description:
     with C(UntagResources) and C(TagResources). O(state=absent) deletes the cluster (C(DeleteCluster)).
   - When the cluster is initializing, expanding or shrinking, the task it runs (its C(TaskId)) is waited for first,
     so a relaunched playbook resumes instead of starting a conflicting operation.
-  - The waits are those of M(alibabacloud.eflo.eflo_task_wait) - the same engine, progress lines and failure messages
-    - and run on the controller (this is an action plugin).
+  - The waits are those of M(alibabacloud.eflo.eflo_task_wait) - the same engine, progress lines and failure messages,
+    named C(eflo_cluster:) - and run on the controller (this is an action plugin).
   - Calls that change something are never retried once they may have reached the service; a throttled call is.
 options:
   name:

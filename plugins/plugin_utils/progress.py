@@ -42,6 +42,11 @@ def format_duration(seconds: float) -> str:
     return "%ds" % secs
 
 
+def as_caller(text: str, name: str) -> str:
+    """A line or message of the wait (``eflo_task_wait: ...``) as the plugin ``name`` that ran the wait says it."""
+    return name + text[len(PREFIX):] if name != PREFIX and text.startswith(PREFIX + ":") else text
+
+
 def format_seconds(value: float) -> str:
     """``3600s`` / ``2.5s`` for an option value."""
     return ("%ds" % value) if float(value).is_integer() else ("%gs" % value)

@@ -43,7 +43,8 @@ MASK = "**********"  # what AWX stores instead of a secret field in the job's en
 INJECTED_VARS = {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
                  "ALIBABA_CLOUD_REGION_ID"}
 FINISHED_STATES = {"execution_success", "execution_fail", "execution_cancelled", "execution_canceled"}
-PROGRESS = re.compile(r"eflo_task_wait: (i\d+) \(")
+PROGRESS = re.compile(r"eflo_(?:task_wait|cluster): (i\d+) \(")
+PROGRESS_LINE = re.compile(r"eflo_(?:task_wait|cluster): ")
 WAIT_ACTIONS = ("alibabacloud.eflo.eflo_task_wait", "alibabacloud.eflo.eflo_cluster")  # the tasks that wait
 RELEASE_AFTER_S = 120.0  # failure path only: release a wait whose progress never arrived, so the run ends
 
@@ -370,7 +371,7 @@ def test_demo_through_ansible_runner(awx_simulator, awx_keys, tmp_path):
         results = [e for e in own if e["event"] in ("runner_on_ok", "runner_on_failed")]
         assert len(results) == 1, [e["event"] for e in own]
         final = results[0]
-        progress = [e for e in own if e["event"] == "verbose" and "eflo_task_wait: " in (e.get("stdout") or "")]
+        progress = [e for e in own if e["event"] == "verbose" and PROGRESS_LINE.search(e.get("stdout") or "")]
         # several progress lines, each an event of the wait task, each before the result (counter and arrival)
         assert len(progress) >= 3, [e.get("stdout") for e in own]
         assert all(e["counter"] < final["counter"] for e in progress)

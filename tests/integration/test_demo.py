@@ -24,12 +24,14 @@ FAILING_NODE = "e01-cn-dem0n0de0004"
 def check_demo_output(stdout: str) -> None:
     """What a user of `make demo` must see."""
     # progress while waiting: one start line per wait, a line per state or step change, heartbeats
-    assert stdout.count("eflo_task_wait: waiting for 1 task") == 3, stdout
-    for task_type, final in (("initialize_cluster", "execution_success"), ("extend_cluster", "execution_success"),
-                             ("reclone_node", "execution_fail")):
-        assert re.search(r"eflo_task_wait: i\d+ \(%s\) (waiting_to_run|running)\b" % task_type, stdout), stdout
-        assert re.search(r"eflo_task_wait: i\d+ \(%s\) running -> %s at step \w+" % (task_type, final), stdout), stdout
-    assert re.search(r"eflo_task_wait: 0/1 finished, 1 running; slowest i\d+ \w+ at step \w+ for \d+", stdout), stdout
+    # (eflo_cluster's waits for the initialize and the extend, the role's eflo_task_wait for the reclone)
+    assert stdout.count("eflo_cluster: waiting for 1 task") == 2 and stdout.count("eflo_task_wait: waiting for 1 task") == 1, stdout
+    for name, task_type, final in (("eflo_cluster", "initialize_cluster", "execution_success"),
+                                   ("eflo_cluster", "extend_cluster", "execution_success"),
+                                   ("eflo_task_wait", "reclone_node", "execution_fail")):
+        assert re.search(r"%s: i\d+ \(%s\) (waiting_to_run|running)\b" % (name, task_type), stdout), stdout
+        assert re.search(r"%s: i\d+ \(%s\) running -> %s at step \w+" % (name, task_type, final), stdout), stdout
+    assert re.search(r"eflo_(cluster|task_wait): 0/1 finished, 1 running; slowest i\d+ \w+ at step \w+ for \d+", stdout), stdout
     # the declared steps: created, grown, then nothing to do
     assert re.search(r"demo-training \(i\d+\) has 6 nodes; the third run changed nothing\.", stdout), stdout
     assert re.search(r"TASK \[Declare it the same again\] \*+\nok: \[localhost\]\n", stdout), stdout

@@ -71,7 +71,7 @@ def test_create_check_mode_create_and_second_run(sim, run_playbook):
     assert done["cluster"]["operating_state"] == "running" and done["cluster"]["tags"] == {"team": "ml"}
     assert [n["node_id"] for n in done["cluster"]["node_groups"][0]["nodes"]] == [FREE[0]]
     assert mutating(sim) == {"CreateCluster": 1}
-    assert "eflo_task_wait: waiting for 1 task" in created.stdout
+    assert "eflo_cluster: waiting for 1 task" in created.stdout and "eflo_task_wait:" not in created.stdout
 
     again = run(sim, run_playbook, **wanted)
     assert again.rc == 0, again.explain()

@@ -61,6 +61,14 @@ def test_small_helpers() -> None:
     assert progress.with_article("initialize_cluster task") == "an initialize_cluster task"
 
 
+def test_as_caller_renames_only_the_leading_name() -> None:
+    line = "eflo_task_wait: i1 (extend_cluster) running; see eflo_task_wait: docs"
+    assert progress.as_caller(line, "eflo_cluster") == "eflo_cluster: i1 (extend_cluster) running; see eflo_task_wait: docs"
+    assert progress.as_caller(line, "eflo_task_wait") == line
+    assert progress.as_caller("eflo_task_waiter: x", "eflo_cluster") == "eflo_task_waiter: x"
+    assert progress.as_caller("the task failed", "eflo_cluster") == "the task failed"
+
+
 def test_listed_drops_whole_items_and_says_how_many() -> None:
     items = ["connection refused by eflo-controller.cn-wulanchabu.aliyuncs.com"] * 5
     assert progress.listed(items, ", ", most=2) == ", ".join(items[:2]) + ", and 3 more"
