@@ -517,8 +517,10 @@ main() {
   shift
   case $cmd in
     venv|test|clean|distclean) ;;
-    sanity|units|integration|lint|build|galaxy|docs|ee|matrix|test-long|demo|bench)
+    integration|test-long)  # the event source test also needs .venv-rulebook (ansible-rulebook, Java 17)
       cmd_venv || { log "venv: installation failed"; return 1; } ;;
+    sanity|units|lint|build|galaxy|docs|ee|matrix|demo|bench)
+      main_venv || { log "venv: installation failed"; return 1; } ;;
     *) log "unknown command: $cmd"; return 2 ;;
   esac
   "cmd_${cmd//-/_}" "$@"
