@@ -37,7 +37,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
     RoleSpec,
     StaticProvider,
     WallClock,
-    clean,
     cli_config_path,
     cli_profile,
     cli_profile_names,
@@ -59,7 +58,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     TransportError,
     excerpt,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import error_fields, json_object
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import clean, error_fields, json_object
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import REFRESH, classify
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.redact import Redactor
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.signer import (

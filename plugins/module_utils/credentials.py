@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Seque
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.endpoint import normalise_endpoint
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError, CredentialsError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import clean
 
 
 REFRESH_MARGIN = timedelta(minutes=15)
@@ -135,14 +136,6 @@ class RoleSpec:
 
 
 # ------------------------------------------------------------------------------------------ small helpers
-def clean(value: Any) -> Optional[str]:
-    """A stripped string, or ``None`` for missing / empty / whitespace-only values."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def first_env(env: Mapping[str, str], names: Sequence[str]) -> Tuple[Optional[str], Optional[str]]:
     """``(name, value)`` of the first variable of ``names`` that is set to something non-blank."""
     for name in names:

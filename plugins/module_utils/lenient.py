@@ -6,7 +6,8 @@
 Timestamps in at least five shapes, ``NodeIds`` as a list, a JSON string or a Python-list repr, scalars of the
 wrong JSON type: the parsers accept them all and **never raise** (what cannot be understood is kept or dropped).
 They are the field validators of :mod:`models`. Also here: the one task-state rule (:func:`classify_state`), the
-one reader of an error answer (:func:`error_fields`) and CamelCase -> snake_case keys (:func:`snake_case_keys`).
+one reader of an error answer (:func:`error_fields`), what counts as empty (:func:`clean`) and CamelCase ->
+snake_case keys (:func:`snake_case_keys`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "STATE_SUCCESS",
     "STATE_UNKNOWN",
     "camel_to_snake",
+    "clean",
     "classify_state",
     "error_fields",
     "json_object",
@@ -99,6 +101,15 @@ def to_text(value: Any) -> Optional[str]:
     except (ValueError, TypeError, RecursionError, OverflowError):
         # int too large to print, a circular structure, something whose __str__ fails
         return None
+
+
+def clean(value: Any) -> Optional[str]:
+    """A stripped string, or ``None`` for missing / empty / whitespace-only values (an option or a field left
+    empty, a templated variable that was not set)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def scalar_text(value: Any) -> Optional[str]:
@@ -389,8 +400,12 @@ def error_fields(body: Any) -> Dict[str, Optional[str]]:
     info = info if isinstance(info, Mapping) else {}
 
     def first(where: Mapping[str, Any], *names: str) -> Optional[str]:
-        return next((text for name in names for key in (name, name[0].lower() + name[1:])
-                     for text in (scalar_text(where.get(key)),) if text is not None), None)
+        for name in names:
+            for key in (name, name[0].lower() + name[1:]):
+                text = scalar_text(where.get(key))
+                if text is not None:
+                    return text
+        return None
 
     return {
         "code": first(data, "Code") or first(info, "ErrorCode", "Code"),

@@ -32,7 +32,6 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.client import (
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials import (
     CredentialOptions,
     Credentials,
-    clean,
     cli_config_path,
     cli_profile_names,
     load_cli_config,
@@ -41,6 +40,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.credentials impo
 )
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.endpoint import resolve_endpoint
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import clean
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.wire import Answer, Wire
 
 REQUIRED_LIBRARIES = (("httpx", "httpx"), ("pydantic", "pydantic>=2"), ("jmespath", "jmespath"))

@@ -46,7 +46,7 @@ from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state, object_list
+from ansible_collections.alibabacloud.eflo.plugins.module_utils.lenient import STATE_FAILURE, STATE_SUCCESS, classify_state, clean, object_list
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.retry import RETRY_LATER, Verdict, classify
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils import progress, schedule
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.progress import failed_steps, failed_sub_tasks
@@ -310,20 +310,13 @@ def evaluate_acceptors(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def current_step(task: Mapping[str, Any]) -> Optional[str]:
     """The first step that has not succeeded (running, waiting, failed), else the last step; None without steps."""
     steps = object_list(task.get("steps"), (Mapping,))
     for step in steps:
         if classify_state(step.get("step_state")) != STATE_SUCCESS:
-            return _text(step.get("step_name"))
-    return _text(steps[-1].get("step_name")) if steps else None
+            return clean(step.get("step_name"))
+    return clean(steps[-1].get("step_name")) if steps else None
 
 
 def changed(old_state: Optional[str], old_step: Optional[str], state: Optional[str], step: Optional[str]) -> bool:
@@ -851,9 +844,9 @@ class _Waiter:
         record.last_error = None
         record.bad_answers = 0
         self.answered = True
-        record.task_type = _text(data.get("task_type"))
-        record.update_time = _text(data.get("update_time"))
-        self.track_transition(record, _text(data.get("task_state")), current_step(data), now)
+        record.task_type = clean(data.get("task_type"))
+        record.update_time = clean(data.get("update_time"))
+        self.track_transition(record, clean(data.get("task_state")), current_step(data), now)
         if self.config.expected_task_types and not self.type_ok(record, now):
             return
         state, acceptor = evaluate_acceptors(self.acceptors, data, self.acceptor_error)

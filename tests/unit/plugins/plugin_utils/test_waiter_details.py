@@ -5,10 +5,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import pathlib
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
+import yaml
 
 from ansible_collections.alibabacloud.eflo.plugins.module_utils.errors import ApiError, ConfigurationError, EfloError
 from ansible_collections.alibabacloud.eflo.plugins.plugin_utils.waiter import (
@@ -232,3 +236,13 @@ def test_an_error_answer_keeps_the_last_compact_answer() -> None:
     assert outcome.status == "error" and isinstance(outcome.error, EfloError)
     assert result["pending_task_ids"] == ["i1"]
     assert result["tasks"][0]["step"] == "init_nodes" and "steps" not in result["tasks"][0]
+
+
+def test_the_documented_summary_keys_are_the_engines() -> None:
+    """eflo_task_wait's RETURN lists the keys of ``task_details: summary``: they are SUMMARY_KEYS and the two lists."""
+    source = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules" / "eflo_task_wait.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    text = next(node.value.value for node in tree.body if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "RETURN")
+    line = next(item for item in yaml.safe_load(text)["tasks"]["description"] if item.startswith("With O(task_details=summary)"))
+    documented = re.findall(r"C\((\w+)\)", line.split(" of those dictionaries")[0])
+    assert documented == list(SUMMARY_KEYS) + ["failed_steps", "failed_sub_tasks"]
